@@ -1,0 +1,1 @@
+"""rbg-operator: a RoleBasedGroup operator on kopf."""

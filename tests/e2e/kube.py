@@ -1,0 +1,137 @@
+"""A small synchronous client for e2e tests: real HTTP calls to the devcluster's kube-apiserver, plus
+polling with a timeout that dumps the objects involved on failure."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import yaml
+
+from rbg_operator.devcluster.rest import ApiError, Rest
+
+T = TypeVar("T")
+
+# kind -> (api prefix, plural, namespaced)
+RESOURCES: dict[str, tuple[str, str, bool]] = {
+    "Namespace": ("/api/v1", "namespaces", False),
+    "Node": ("/api/v1", "nodes", False),
+    "Pod": ("/api/v1", "pods", True),
+    "Service": ("/api/v1", "services", True),
+    "ServiceAccount": ("/api/v1", "serviceaccounts", True),
+    "ConfigMap": ("/api/v1", "configmaps", True),
+    "Event": ("/api/v1", "events", True),
+    "Endpoints": ("/api/v1", "endpoints", True),
+    "EndpointSlice": ("/apis/discovery.k8s.io/v1", "endpointslices", True),
+    "StatefulSet": ("/apis/apps/v1", "statefulsets", True),
+    "Deployment": ("/apis/apps/v1", "deployments", True),
+    "ReplicaSet": ("/apis/apps/v1", "replicasets", True),
+    "ControllerRevision": ("/apis/apps/v1", "controllerrevisions", True),
+    "PodDisruptionBudget": ("/apis/policy/v1", "poddisruptionbudgets", True),
+    "LeaderWorkerSet": ("/apis/leaderworkerset.x-k8s.io/v1", "leaderworkersets", True),
+    "RoleBasedGroup": ("/apis/workloads.x-k8s.io/v1alpha1", "rolebasedgroups", True),
+    "RoleBasedGroupSet": ("/apis/workloads.x-k8s.io/v1alpha1", "rolebasedgroupsets", True),
+    "RoleBasedGroupScalingAdapter": ("/apis/workloads.x-k8s.io/v1alpha1", "rolebasedgroupscalingadapters", True),
+    "InstanceSet": ("/apis/workloads.x-k8s.io/v1alpha1", "instancesets", True),
+    "Instance": ("/apis/workloads.x-k8s.io/v1alpha1", "instances", True),
+    "ClusterEngineRuntimeProfile": ("/apis/workloads.x-k8s.io/v1alpha1", "clusterengineruntimeprofiles", False),
+}
+
+
+class WaitTimeout(AssertionError):
+    pass
+
+
+@dataclass
+class Kube:
+    rest: Rest
+
+    def path(self, kind: str, namespace: str | None = None, name: str | None = None) -> str:
+        prefix, plural, namespaced = RESOURCES[kind]
+        p = prefix + (f"/namespaces/{namespace}" if namespaced and namespace else "") + f"/{plural}"
+        return p + (f"/{name}" if name else "")
+
+    def get(self, kind: str, name: str, namespace: str | None = None) -> dict[str, Any] | None:
+        try:
+            return dict(self.rest.request("GET", self.path(kind, namespace, name)))
+        except ApiError as err:
+            if err.status == 404:
+                return None
+            raise
+
+    def list(self, kind: str, namespace: str | None = None, selector: str | None = None) -> list[dict[str, Any]]:
+        query = f"?labelSelector={selector}" if selector else ""
+        return list(self.rest.request("GET", self.path(kind, namespace) + query)["items"])
+
+    def create(self, obj: dict[str, Any], namespace: str | None = None) -> dict[str, Any]:
+        ns = namespace or obj.get("metadata", {}).get("namespace")
+        return dict(self.rest.request("POST", self.path(obj["kind"], ns), obj))
+
+    def apply(self, obj: dict[str, Any], namespace: str | None = None, manager: str = "e2e") -> dict[str, Any]:
+        ns = namespace or obj.get("metadata", {}).get("namespace")
+        if ns and RESOURCES[obj["kind"]][2]:
+            obj = {**obj, "metadata": {**obj["metadata"], "namespace": ns}}
+        return dict(self.rest.apply(self.path(obj["kind"], ns, obj["metadata"]["name"]), obj, manager))
+
+    def patch(self, kind: str, name: str, namespace: str | None, body: dict[str, Any],
+              subresource: str = "", patch_type: str = "merge") -> dict[str, Any]:  # fmt: skip
+        ctype = {"merge": "application/merge-patch+json", "strategic": "application/strategic-merge-patch+json",
+                 "json": "application/json-patch+json"}[patch_type]  # fmt: skip
+        path = self.path(kind, namespace, name) + (f"/{subresource}" if subresource else "")
+        return dict(self.rest.request("PATCH", path, body, content_type=ctype))
+
+    def delete(self, kind: str, name: str, namespace: str | None = None, propagation: str = "Background") -> None:
+        body = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": propagation}
+        try:
+            self.rest.request("DELETE", self.path(kind, namespace, name), body)
+        except ApiError as err:
+            if err.status != 404:
+                raise
+
+    def wait_for(
+        self,
+        what: str,
+        check: Callable[[], T | None],
+        timeout: float = 60.0,
+        dump: Callable[[], Any] | None = None,
+        interval: float = 0.25,
+    ) -> T:
+        """Poll ``check`` until it returns something truthy; on timeout fail with ``dump()`` attached."""
+        deadline = time.monotonic() + timeout
+        last: Exception | None = None
+        while time.monotonic() < deadline:
+            try:
+                result = check()
+                if result:
+                    return result
+            except ApiError as err:
+                last = err
+            time.sleep(interval)
+        detail = ""
+        if dump is not None:
+            try:
+                detail = yaml.safe_dump(dump(), sort_keys=False)[:20000]
+            except Exception as err:
+                detail = f"(dump failed: {err})"
+        raise WaitTimeout(f"timed out after {timeout}s waiting for {what}; last error: {last}\n{detail}")
+
+    def dump_namespace(self, namespace: str, kinds: tuple[str, ...] = ("Pod", "StatefulSet")) -> dict[str, Any]:
+        return {kind: [_brief(o) for o in self.list(kind, namespace)] for kind in kinds}
+
+
+def _brief(obj: dict[str, Any]) -> dict[str, Any]:
+    meta = obj.get("metadata", {})
+    return json.loads(json.dumps({
+        "name": meta.get("name"), "labels": meta.get("labels"), "deletionTimestamp": meta.get("deletionTimestamp"),
+        "spec.nodeName": obj.get("spec", {}).get("nodeName"), "status": obj.get("status"),
+    }))  # fmt: skip
+
+
+def pod_condition(pod: dict[str, Any], ctype: str) -> str | None:
+    for cond in pod.get("status", {}).get("conditions", []) or []:
+        if cond.get("type") == ctype:
+            return str(cond.get("status"))
+    return None
