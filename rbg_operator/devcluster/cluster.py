@@ -3,6 +3,7 @@ loopback, with simulated GPU nodes. ``up`` is idempotent, ``down`` leaves no pro
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from collections.abc import Callable
@@ -14,12 +15,25 @@ import yaml
 from . import processes as proc
 from .binaries import find_binary
 from .nodes import KWOK_NODE_ANNOTATION, KWOK_NODE_VALUE, ClusterShape, node_manifests
-from .pki import PkiPaths, ensure_pki
+from .pki import CLIENTS, PkiPaths, ensure_pki
 from .rest import ApiError, Rest
 
 STAGES_DIR = Path(__file__).parent / "stages"
 EXTRA_CRDS_DIR = Path(__file__).parent / "crds"
 ORDER = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
+
+
+@dataclass(frozen=True)
+class AuditWrite:
+    """One write request as the API server's audit log recorded it."""
+
+    when: str
+    verb: str
+    resource: str
+    subresource: str
+    namespace: str
+    name: str
+    code: int
 
 
 class DevClusterError(RuntimeError):
@@ -35,6 +49,14 @@ class Layout:
     @property
     def kubeconfig(self) -> Path:
         return self.root / "kubeconfig"
+
+    def client_kubeconfig(self, who: str) -> Path:
+        """A kubeconfig with ``who``'s own client certificate (see pki.CLIENTS)."""
+        return self.root / f"kubeconfig-{who}"
+
+    @property
+    def audit_log(self) -> Path:
+        return self.root / "logs" / "audit.log"
 
     @property
     def state(self) -> Path:
@@ -59,7 +81,7 @@ class Options:
     timeout: float = 120.0
 
 
-def _kubeconfig(server: str, pki: PkiPaths) -> str:
+def _kubeconfig(server: str, pki: PkiPaths, who: str = "admin") -> str:
     cfg = {
         "apiVersion": "v1",
         "kind": "Config",
@@ -68,14 +90,29 @@ def _kubeconfig(server: str, pki: PkiPaths) -> str:
         ],
         "users": [
             {
-                "name": "admin",
-                "user": {"client-certificate": str(pki.admin_crt), "client-key": str(pki.admin_key)},
+                "name": who,
+                "user": {"client-certificate": str(pki.client_crt(who)), "client-key": str(pki.client_key(who))},
             }
         ],
-        "contexts": [{"name": "devcluster", "context": {"cluster": "devcluster", "user": "admin"}}],
+        "contexts": [{"name": "devcluster", "context": {"cluster": "devcluster", "user": who}}],
         "current-context": "devcluster",
     }
     return yaml.safe_dump(cfg, sort_keys=False)
+
+
+# Writes only, and not those of the simulated kubelet and the control-plane controllers: the log then
+# holds what users and the operator wrote, attributed by identity (see DevCluster.audit_writes).
+_AUDIT_POLICY = {
+    "apiVersion": "audit.k8s.io/v1",
+    "kind": "Policy",
+    "omitStages": ["RequestReceived", "ResponseStarted"],
+    "rules": [
+        {"level": "None", "verbs": ["get", "list", "watch"]},
+        {"level": "None", "users": [CLIENTS[c][0] for c in ("kube-controller-manager", "kube-scheduler", "kwok")]},
+        {"level": "None", "userGroups": ["system:nodes", "system:serviceaccounts:kube-system"]},
+        {"level": "Metadata"},
+    ],
+}
 
 
 def _scheduler_config(kubeconfig: Path) -> str:
@@ -135,6 +172,31 @@ class DevCluster:
     def running(self) -> bool:
         return not self.problems()
 
+    def audit_writes(self, user: str, since: str = "") -> list[AuditWrite]:
+        """Write requests made by ``user`` (a client common name), from the API server's audit log,
+        optionally only those received at or after the RFC 3339 time ``since``."""
+        found = []
+        for path in (self.layout.audit_log, *sorted(self.layout.logs.glob("audit-*.log"))):
+            if not path.exists():
+                continue
+            for line in path.read_text(errors="replace").splitlines():
+                try:
+                    event = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if event.get("user", {}).get("username") != user:
+                    continue
+                when = str(event.get("requestReceivedTimestamp", ""))
+                if since and when < since:
+                    continue
+                ref = event.get("objectRef", {})
+                found.append(AuditWrite(
+                    when=when, verb=str(event.get("verb")), resource=str(ref.get("resource", "")),
+                    subresource=str(ref.get("subresource", "")), namespace=str(ref.get("namespace", "")),
+                    name=str(ref.get("name", "")), code=int(event.get("responseStatus", {}).get("code", 0)),
+                ))  # fmt: skip
+        return sorted(found, key=lambda w: w.when)
+
     # -- up ----------------------------------------------------------------------------------------------
     def up(self, options: Options | None = None) -> None:
         options = options or Options()
@@ -192,7 +254,11 @@ class DevCluster:
     ) -> None:
         root, timeout = self.layout.root, options.timeout
         self.layout.kubeconfig.write_text(_kubeconfig(str(state["server"]), pki))
-        kubeconfig = str(self.layout.kubeconfig)
+        for who in CLIENTS:
+            self.layout.client_kubeconfig(who).write_text(_kubeconfig(str(state["server"]), pki, who))
+        audit_policy = root / "audit-policy.yaml"
+        audit_policy.write_text(yaml.safe_dump(_AUDIT_POLICY))
+        self.layout.logs.mkdir(parents=True, exist_ok=True)
         etcd_url = f"http://127.0.0.1:{ports['etcd']}"
         peer_url = f"http://127.0.0.1:{ports['etcd-peer']}"
         self.log("starting etcd")
@@ -219,14 +285,16 @@ class DevCluster:
             "--allow-privileged=true", "--profiling=false", "--max-requests-inflight=1000",
             "--max-mutating-requests-inflight=500", "--enable-priority-and-fairness=false",
             "--endpoint-reconciler-type=none", "--event-ttl=30m", "--v=1",
+            f"--audit-policy-file={audit_policy}", f"--audit-log-path={self.layout.audit_log}",
+            "--audit-log-format=json", "--audit-log-mode=batch", "--audit-log-maxsize=500",
+            "--audit-log-maxbackup=1",
         ], state))  # fmt: skip
         api = self.rest()
         proc.wait_until("kube-apiserver /readyz", lambda: api.get_text("/readyz") == "ok", timeout=timeout,
                         watch=watched, log=self.log)  # fmt: skip
         self.log("starting kube-controller-manager, kube-scheduler and kwok")
         watched.append(self._launch("kube-controller-manager", [
-            binaries["kube-controller-manager"], f"--kubeconfig={kubeconfig}",
-            f"--authentication-kubeconfig={kubeconfig}", f"--authorization-kubeconfig={kubeconfig}",
+            binaries["kube-controller-manager"], f"--kubeconfig={self.layout.client_kubeconfig('kube-controller-manager')}",
             "--leader-elect=false", "--bind-address=127.0.0.1", "--secure-port=0",
             f"--service-account-private-key-file={pki.sa_key}", f"--root-ca-file={pki.ca_crt}",
             "--use-service-account-credentials=false", "--controllers=*,-nodeipam,-cloud-node-lifecycle",
@@ -236,14 +304,14 @@ class DevCluster:
             "--concurrent-endpoint-syncs=20", "--v=1",
         ], state))  # fmt: skip
         sched_cfg = root / "scheduler.yaml"
-        sched_cfg.write_text(_scheduler_config(self.layout.kubeconfig))
+        sched_cfg.write_text(_scheduler_config(self.layout.client_kubeconfig("kube-scheduler")))
         watched.append(self._launch("kube-scheduler", [
             binaries["kube-scheduler"], f"--config={sched_cfg}", "--bind-address=127.0.0.1",
             "--secure-port=0", "--v=1",
         ], state))  # fmt: skip
         stage_args = [f"--config={p}" for p in sorted(STAGES_DIR.glob("*.yaml"))]
         watched.append(self._launch("kwok", [
-            binaries["kwok"], f"--kubeconfig={kubeconfig}", *stage_args, "--manage-all-nodes=false",
+            binaries["kwok"], f"--kubeconfig={self.layout.client_kubeconfig('kwok')}", *stage_args, "--manage-all-nodes=false",
             f"--manage-nodes-with-annotation-selector={KWOK_NODE_ANNOTATION}={KWOK_NODE_VALUE}",
             f"--server-address=127.0.0.1:{ports['kwok']}", "--node-lease-duration-seconds=40",
             "--node-ip=10.63.255.254", "--cidr=10.62.0.1/16",

@@ -1,20 +1,33 @@
 """Certificates and keys for the local control plane: one CA, the API server's serving certificate,
-an admin client certificate (system:masters) and the service-account signing key pair."""
+one client certificate per component (so the API server's audit log tells who wrote what) and the
+service-account signing key pair."""
 
 from __future__ import annotations
 
-import datetime
-import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
-_VALIDITY = datetime.timedelta(days=365)
+from rbg_operator.kube.certs import KeyPair, issue, make_ca
+
 _SERVICE_IP = "10.96.0.1"
+_API_DNS = (
+    "localhost",
+    "kubernetes",
+    "kubernetes.default",
+    "kubernetes.default.svc",
+    "kubernetes.default.svc.cluster.local",
+)
+# client identity -> (common name, organisation)
+CLIENTS: dict[str, tuple[str, str]] = {
+    "admin": ("devcluster-admin", "system:masters"),
+    "kube-controller-manager": ("system:kube-controller-manager", "system:masters"),
+    "kube-scheduler": ("system:kube-scheduler", "system:masters"),
+    "kwok": ("devcluster-kwok", "system:masters"),
+    "rbg-operator": ("rbg-operator", "system:masters"),
+}
 
 
 @dataclass(frozen=True)
@@ -39,13 +52,19 @@ class PkiPaths:
     def server_key(self) -> Path:
         return self.root / "apiserver.key"
 
+    def client_crt(self, who: str) -> Path:
+        return self.root / f"{who}.crt"
+
+    def client_key(self, who: str) -> Path:
+        return self.root / f"{who}.key"
+
     @property
     def admin_crt(self) -> Path:
-        return self.root / "admin.crt"
+        return self.client_crt("admin")
 
     @property
     def admin_key(self) -> Path:
-        return self.root / "admin.key"
+        return self.client_key("admin")
 
     @property
     def sa_key(self) -> Path:
@@ -56,117 +75,31 @@ class PkiPaths:
         return self.root / "sa.pub"
 
 
-def _write_key(path: Path, key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> None:
-    path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    path.chmod(0o600)
-
-
-def _name(common_name: str, org: str | None = None) -> x509.Name:
-    attrs = [x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
-    if org:
-        attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, org))
-    return x509.Name(attrs)
-
-
-def _issue(
-    subject: x509.Name,
-    public_key: ec.EllipticCurvePublicKey,
-    issuer: x509.Name,
-    issuer_key: ec.EllipticCurvePrivateKey,
-    *,
-    is_ca: bool = False,
-    server_names: tuple[list[str], list[str]] | None = None,
-    client: bool = False,
-) -> x509.Certificate:
-    now = datetime.datetime.now(datetime.UTC)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer)
-        .public_key(public_key)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + _VALIDITY)
-        .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None), critical=True)
-    )
-    if is_ca:
-        builder = builder.add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-    usages = []
-    if server_names is not None:
-        dns, ips = server_names
-        sans: list[x509.GeneralName] = [x509.DNSName(d) for d in dns]
-        sans += [x509.IPAddress(ipaddress.ip_address(i)) for i in ips]
-        builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
-        usages.append(ExtendedKeyUsageOID.SERVER_AUTH)
-    if client:
-        usages.append(ExtendedKeyUsageOID.CLIENT_AUTH)
-    if usages:
-        builder = builder.add_extension(x509.ExtendedKeyUsage(usages), critical=False)
-    return builder.sign(issuer_key, hashes.SHA256())
-
-
-def _write_cert(path: Path, cert: x509.Certificate) -> None:
-    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+def _write(crt: Path, key: Path, pair: KeyPair) -> None:
+    crt.write_bytes(pair.cert)
+    key.write_bytes(pair.key)
+    key.chmod(0o600)
 
 
 def ensure_pki(root: Path) -> PkiPaths:
-    """Create the PKI under ``root`` unless it is already there; return its paths."""
+    """Create the PKI under ``root`` unless it is already complete; return its paths."""
     paths = PkiPaths(root)
-    if paths.sa_pub.exists() and paths.admin_key.exists():
+    if paths.sa_pub.exists() and all(paths.client_key(who).exists() for who in CLIENTS):
         return paths
     root.mkdir(parents=True, exist_ok=True)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = _name("rbg-devcluster-ca")
-    ca = _issue(ca_name, ca_key.public_key(), ca_name, ca_key, is_ca=True)
-    _write_key(paths.ca_key, ca_key)
-    _write_cert(paths.ca_crt, ca)
-
-    server_key = ec.generate_private_key(ec.SECP256R1())
-    dns = [
-        "localhost",
-        "kubernetes",
-        "kubernetes.default",
-        "kubernetes.default.svc",
-        "kubernetes.default.svc.cluster.local",
-    ]
-    server = _issue(
-        _name("kube-apiserver"),
-        server_key.public_key(),
-        ca_name,
-        ca_key,
-        server_names=(dns, ["127.0.0.1", _SERVICE_IP]),
-    )
-    _write_key(paths.server_key, server_key)
-    _write_cert(paths.server_crt, server)
-
-    admin_key = ec.generate_private_key(ec.SECP256R1())
-    admin = _issue(
-        _name("devcluster-admin", "system:masters"), admin_key.public_key(), ca_name, ca_key, client=True
-    )
-    _write_key(paths.admin_key, admin_key)
-    _write_cert(paths.admin_crt, admin)
-
+    ca = make_ca("rbg-devcluster-ca")
+    _write(paths.ca_crt, paths.ca_key, ca)
+    server = issue(ca, "kube-apiserver", dns_names=_API_DNS, ips=("127.0.0.1", _SERVICE_IP), server=True)
+    _write(paths.server_crt, paths.server_key, server)
+    for who, (cn, org) in CLIENTS.items():
+        _write(paths.client_crt(who), paths.client_key(who), issue(ca, cn, org=org, client=True))
     sa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    _write_key(paths.sa_key, sa_key)
+    paths.sa_key.write_bytes(
+        sa_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    paths.sa_key.chmod(0o600)
     paths.sa_pub.write_bytes(
         sa_key.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo

@@ -1,0 +1,160 @@
+"""Watch caches: list + watch one resource with a server-side label selector, keep typed projections of
+the objects, index them by the owning group, and wake the owner on every change."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Hashable
+from typing import Any, Generic, TypeVar
+
+from .client import ApiError, KubeClient
+from .resources import Resource
+
+T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
+ObjKey = tuple[str, str]  # (namespace, name)
+
+log = logging.getLogger(__name__)
+
+
+class Informer(Generic[T, K]):
+    """A list+watch cache of ``resource`` objects matching ``selector``.
+
+    ``transform`` turns a raw object into the typed value kept in memory (a projection: only what the
+    planners read), ``owners_of`` names the groups an object belongs to, ``on_change`` is called with each
+    owner whose objects changed. Reads never touch the API server.
+    """
+
+    def __init__(
+        self,
+        client: KubeClient,
+        resource: Resource,
+        transform: Callable[[dict[str, Any]], T],
+        owners_of: Callable[[dict[str, Any]], list[K]],
+        on_change: Callable[[K], None],
+        *,
+        selector: str | None = None,
+        namespace: str | None = None,
+    ) -> None:
+        self.resource = resource
+        self._client = client
+        self._transform = transform
+        self._owners_of = owners_of
+        self._on_change = on_change
+        self._selector = selector
+        self._namespace = namespace
+        self._items: dict[ObjKey, T] = {}
+        self._owners: dict[ObjKey, list[K]] = {}
+        self._index: dict[K, set[ObjKey]] = {}
+        self.synced = asyncio.Event()
+        self.available = True  # False when the resource's API does not exist (e.g. an absent CRD)
+        self.events = 0
+
+    # -- reads -------------------------------------------------------------------------------------------
+    def get(self, namespace: str, name: str) -> T | None:
+        return self._items.get((namespace, name))
+
+    def by_owner(self, owner: K) -> list[T]:
+        return [self._items[k] for k in sorted(self._index.get(owner, ()))]
+
+    def all(self) -> list[T]:
+        return [self._items[k] for k in sorted(self._items)]
+
+    def owners(self) -> list[K]:
+        return list(self._index)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    # -- writes from the watch ---------------------------------------------------------------------------
+    def _key(self, obj: dict[str, Any]) -> ObjKey:
+        meta = obj["metadata"]
+        return (meta.get("namespace", ""), meta["name"])
+
+    def _upsert(self, obj: dict[str, Any]) -> None:
+        key = self._key(obj)
+        owners = self._owners_of(obj)
+        self._items[key] = self._transform(obj)
+        for old in self._owners.get(key, []):
+            if old not in owners:
+                self._unindex(old, key)
+                self._on_change(old)
+        self._owners[key] = owners
+        for owner in owners:
+            self._index.setdefault(owner, set()).add(key)
+            self._on_change(owner)
+
+    def _unindex(self, owner: K, key: ObjKey) -> None:
+        keys = self._index.get(owner)
+        if keys is not None:
+            keys.discard(key)
+            if not keys:
+                del self._index[owner]
+
+    def _remove(self, obj: dict[str, Any]) -> None:
+        key = self._key(obj)
+        self._items.pop(key, None)
+        for owner in self._owners.pop(key, []):
+            self._unindex(owner, key)
+            self._on_change(owner)
+
+    def _replace(self, objs: list[dict[str, Any]]) -> None:
+        fresh = {self._key(o) for o in objs}
+        for key in [k for k in self._items if k not in fresh]:
+            self._items.pop(key)
+            for owner in self._owners.pop(key, []):
+                self._unindex(owner, key)
+                self._on_change(owner)
+        for obj in objs:
+            self._upsert(obj)
+
+    # -- the loop ----------------------------------------------------------------------------------------
+    async def run(self) -> None:
+        """List, then watch from the list's resourceVersion; relist when the watch expires (410)."""
+        backoff = 0.5
+        resource_version = ""
+        while True:
+            try:
+                if not resource_version:
+                    objs, resource_version = await self._client.list(
+                        self.resource, self._namespace, self._selector
+                    )
+                    self._replace(objs)
+                    self.available = True
+                    self.synced.set()
+                async for event in self._client.watch(
+                    self.resource, resource_version, self._namespace, self._selector
+                ):
+                    self.events += 1
+                    meta = event.object.get("metadata", {})
+                    resource_version = meta.get("resourceVersion", resource_version)
+                    if event.type == "BOOKMARK":
+                        continue
+                    if event.type == "DELETED":
+                        self._remove(event.object)
+                    else:
+                        self._upsert(event.object)
+                backoff = 0.5
+            except asyncio.CancelledError:
+                raise
+            except ApiError as err:
+                if err.gone:
+                    resource_version = ""
+                    continue
+                if err.not_found:
+                    # The API is not served (an optional CRD is absent): report empty and look again later.
+                    self.available = False
+                    self._replace([])
+                    self.synced.set()
+                    resource_version = ""
+                    await asyncio.sleep(10)
+                    continue
+                log.warning("watch of %s failed: %s", self.resource.plural, err)
+                await asyncio.sleep(backoff * (1 + random.random()))
+                backoff = min(backoff * 2, 30)
+            except Exception as err:  # connection drops, timeouts: back off, keep the cache, resume
+                log.warning("watch of %s interrupted: %r", self.resource.plural, err)
+                await asyncio.sleep(backoff * (1 + random.random()))
+                backoff = min(backoff * 2, 30)

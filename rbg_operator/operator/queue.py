@@ -1,0 +1,95 @@
+"""A controller work queue: a key is queued at most once, processed by one worker at a time, and can be
+scheduled for later (requeue delays, error back-off). Same contract as client-go's rate-limited queue."""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import time
+from collections import deque
+from collections.abc import Hashable
+from typing import Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+
+
+class WorkQueue(Generic[K]):
+    def __init__(self, base_backoff: float = 0.5, max_backoff: float = 300.0) -> None:
+        self._ready: deque[K] = deque()
+        self._dirty: set[K] = set()
+        self._processing: set[K] = set()
+        self._delayed: list[tuple[float, int, K]] = []
+        self._seq = itertools.count()
+        self._failures: dict[K, int] = {}
+        self._base = base_backoff
+        self._max = max_backoff
+        self._wakeup = asyncio.Event()
+        self.added = 0
+
+    def __len__(self) -> int:
+        """Keys waiting to be processed now (the queue depth)."""
+        return len(self._ready)
+
+    @property
+    def delayed(self) -> int:
+        return len(self._delayed)
+
+    def add(self, key: K) -> None:
+        """Queue ``key`` now; a no-op if it is already queued. If it is being processed, it runs again after."""
+        self.added += 1
+        if key in self._dirty:
+            return
+        self._dirty.add(key)
+        if key not in self._processing:
+            self._ready.append(key)
+            self._wakeup.set()
+
+    def add_after(self, key: K, delay: float) -> None:
+        if delay <= 0:
+            self.add(key)
+            return
+        heapq.heappush(self._delayed, (time.monotonic() + delay, next(self._seq), key))
+        self._wakeup.set()
+
+    def add_rate_limited(self, key: K) -> float:
+        """Queue ``key`` after an exponential back-off for its consecutive failures; returns the delay."""
+        n = self._failures.get(key, 0)
+        self._failures[key] = n + 1
+        delay = min(self._base * (2**n), self._max)
+        self.add_after(key, delay)
+        return delay
+
+    def forget(self, key: K) -> None:
+        """Reset the failure count of ``key`` (after a successful reconcile)."""
+        self._failures.pop(key, None)
+
+    def _promote_due(self) -> float | None:
+        now = time.monotonic()
+        while self._delayed and self._delayed[0][0] <= now:
+            _, _, key = heapq.heappop(self._delayed)
+            self.add(key)
+        return self._delayed[0][0] - now if self._delayed else None
+
+    async def get(self) -> K:
+        """Wait for the next key to process; the caller must call ``done(key)`` afterwards."""
+        while True:
+            wait = self._promote_due()
+            if self._ready:
+                key = self._ready.popleft()
+                self._dirty.discard(key)
+                self._processing.add(key)
+                if self._ready:
+                    self._wakeup.set()
+                return key
+            self._wakeup.clear()
+            try:
+                await asyncio.wait_for(self._wakeup.wait(), timeout=wait)
+            except TimeoutError:
+                pass
+
+    def done(self, key: K) -> None:
+        self._processing.discard(key)
+        if key in self._dirty:
+            self._ready.append(key)
+            self._wakeup.set()
