@@ -51,11 +51,30 @@ def _cmd_devcluster(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
-    from rbg_operator.operator.main import run_operator
+def _ns_name(value: str | None) -> tuple[str, str] | None:
+    if not value:
+        return None
+    ns, _, name = value.partition("/")
+    if not ns or not name:
+        raise SystemExit(f"error: expected NAMESPACE/NAME, got {value!r}")
+    return ns, name
 
-    return run_operator(namespaces=args.namespace, webhook_port=args.webhook_port, metrics_port=args.metrics_port,
-                        webhook=not args.no_webhook, verbose=args.verbose)
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from rbg_operator.operator.admission import WebhookSettings
+    from rbg_operator.operator.main import Settings, run_operator
+
+    webhook = None
+    if not args.no_webhook:
+        webhook = WebhookSettings(port=args.webhook_port, url_host=args.webhook_host,
+                                  service=_ns_name(args.webhook_service), secret=_ns_name(args.webhook_secret))
+    settings = Settings(
+        namespaces=args.namespace, workers=args.workers, metrics_port=args.metrics_port, webhook=webhook,
+        leader_election=args.leader_elect,
+        lease_namespace=args.lease_namespace or os.environ.get("POD_NAMESPACE", "default"),
+        kubeconfig=args.kubeconfig,
+    )
+    return run_operator(settings, verbose=args.verbose)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -65,9 +84,17 @@ def parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the operator against KUBECONFIG (or in-cluster config)")
     run.add_argument("--namespace", "-n", action="append", default=[],
                      help="watch only these namespaces (repeatable; default: all)")
+    run.add_argument("--kubeconfig", help="default: $KUBECONFIG, then in-cluster config, then ~/.kube/config")
+    run.add_argument("--workers", type=int, default=4, help="groups reconciled concurrently")
+    run.add_argument("--metrics-port", type=int, default=8080, help="/metrics, /healthz and /readyz")
     run.add_argument("--webhook-port", type=int, default=9443)
-    run.add_argument("--metrics-port", type=int, default=8080)
+    run.add_argument("--webhook-host", default="127.0.0.1",
+                     help="address the API server uses to reach the webhook when not running in a cluster")
+    run.add_argument("--webhook-service", help="NAMESPACE/NAME of the Service in front of the webhook (in cluster)")
+    run.add_argument("--webhook-secret", help="NAMESPACE/NAME of the Secret that holds the webhook certificate")
     run.add_argument("--no-webhook", action="store_true", help="do not serve the admission webhook")
+    run.add_argument("--leader-elect", action="store_true", help="run as one of several replicas (Lease)")
+    run.add_argument("--lease-namespace", help="namespace of the leader Lease (default: $POD_NAMESPACE)")
     run.add_argument("--verbose", "-v", action="store_true")
     run.set_defaults(func=_cmd_run)
 

@@ -48,6 +48,7 @@ class Informer(Generic[T, K]):
         self._items: dict[ObjKey, T] = {}
         self._owners: dict[ObjKey, list[K]] = {}
         self._index: dict[K, set[ObjKey]] = {}
+        self._versions: dict[ObjKey, str] = {}
         self.synced = asyncio.Event()
         self.available = True  # False when the resource's API does not exist (e.g. an absent CRD)
         self.events = 0
@@ -68,15 +69,28 @@ class Informer(Generic[T, K]):
     def __len__(self) -> int:
         return len(self._items)
 
+    def observe(self, obj: dict[str, Any]) -> None:
+        """Write-through after our own write: keep the returned object unless the cache already holds a
+        newer version (so the next reconcile does not act on what it just changed)."""
+        key = self._key(obj)
+        held = self._versions.get(key, "")
+        new = str(obj.get("metadata", {}).get("resourceVersion", ""))
+        if held.isdigit() and new.isdigit() and int(held) > int(new):
+            return
+        self._upsert(obj)
+
     # -- writes from the watch ---------------------------------------------------------------------------
     def _key(self, obj: dict[str, Any]) -> ObjKey:
         meta = obj["metadata"]
         return (meta.get("namespace", ""), meta["name"])
 
     def _upsert(self, obj: dict[str, Any]) -> None:
+        obj.setdefault("apiVersion", self.resource.api_version)  # list items carry neither
+        obj.setdefault("kind", self.resource.kind)
         key = self._key(obj)
         owners = self._owners_of(obj)
         self._items[key] = self._transform(obj)
+        self._versions[key] = str(obj.get("metadata", {}).get("resourceVersion", ""))
         for old in self._owners.get(key, []):
             if old not in owners:
                 self._unindex(old, key)
@@ -96,6 +110,7 @@ class Informer(Generic[T, K]):
     def _remove(self, obj: dict[str, Any]) -> None:
         key = self._key(obj)
         self._items.pop(key, None)
+        self._versions.pop(key, None)
         for owner in self._owners.pop(key, []):
             self._unindex(owner, key)
             self._on_change(owner)
@@ -104,6 +119,7 @@ class Informer(Generic[T, K]):
         fresh = {self._key(o) for o in objs}
         for key in [k for k in self._items if k not in fresh]:
             self._items.pop(key)
+            self._versions.pop(key, None)
             for owner in self._owners.pop(key, []):
                 self._unindex(owner, key)
                 self._on_change(owner)

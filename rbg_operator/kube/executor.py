@@ -1,0 +1,79 @@
+"""Carrying out a Plan against the API server: server-side apply of every manifest, deletes with UID
+preconditions, the status through the status subresource, and Events. Returns the objects written so
+the caller can update its caches (write-through)."""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from rbg_operator.planning.plan import Event, Plan
+
+from .client import FIELD_MANAGER, KubeClient
+from .resources import EVENT, Resource, resource_for
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    """The object a plan belongs to (and events are about)."""
+
+    resource: Resource
+    namespace: str
+    name: str
+    uid: str
+
+
+@dataclass
+class Outcome:
+    applied: list[dict[str, Any]] = field(default_factory=list)
+    deleted: list[tuple[Resource, str, str]] = field(default_factory=list)
+    status: dict[str, Any] | None = None
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def post_event(client: KubeClient, ref: ObjectRef, event: Event) -> None:
+    now = _now()
+    body = {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": f"{ref.name}.{secrets.token_hex(8)}", "namespace": ref.namespace},
+        "involvedObject": {"apiVersion": ref.resource.api_version, "kind": ref.resource.kind,
+                           "name": ref.name, "namespace": ref.namespace, "uid": ref.uid},
+        "reason": event.reason,
+        "message": event.message[:1024],
+        "type": event.type,
+        "source": {"component": FIELD_MANAGER},
+        "reportingComponent": FIELD_MANAGER,
+        "reportingInstance": FIELD_MANAGER,
+        "firstTimestamp": now,
+        "lastTimestamp": now,
+        "count": 1,
+    }  # fmt: skip
+    await client.create(EVENT, body, ref.namespace)
+
+
+async def execute(client: KubeClient, ref: ObjectRef, plan: Plan) -> Outcome:
+    out = Outcome()
+    for manifest in plan.apply:
+        res = resource_for(manifest.api_version, manifest.kind)
+        out.applied.append(await client.apply(res, manifest.to_dict()))
+    for d in plan.delete:
+        res = resource_for(d.api_version, d.kind)
+        if await client.delete(res, d.name, d.namespace, uid=d.uid):
+            out.deleted.append((res, d.namespace, d.name))
+    if plan.status is not None:
+        body = {
+            "apiVersion": ref.resource.api_version,
+            "kind": ref.resource.kind,
+            "metadata": {"name": ref.name, "namespace": ref.namespace},
+            "status": plan.status.to_dict(),
+        }
+        out.status = await client.apply(ref.resource, body, subresource="status")
+    for event in plan.events:
+        await post_event(client, ref, event)
+    return out

@@ -1,0 +1,80 @@
+"""Admission: the webhook server (certificate from kube.webhook_certs) and the validating handlers that
+reject what the CRD schema and CEL cannot: every message names the field path and the reason."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import kopf
+from rbg_operator.api.validation import errors_only, validate_object
+from rbg_operator.kube.client import KubeClient
+from rbg_operator.kube.webhook_certs import ensure_serving_cert
+
+GROUP, VERSION = "workloads.x-k8s.io", "v1alpha1"
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    """Where the API server reaches the webhook: ``url_host`` (out of cluster, e.g. 127.0.0.1) or a
+    Service (in cluster); ``secret`` (namespace, name) shares the certificate between replicas."""
+
+    port: int = 9443
+    listen: str = "0.0.0.0"  # noqa: S104 - the API server must reach it
+    url_host: str = "127.0.0.1"
+    service: tuple[str, str] | None = None  # (namespace, name)
+    secret: tuple[str, str] | None = None
+
+
+class _ServiceWebhookServer(kopf.WebhookServer):
+    """kopf's HTTPS server, advertised to the API server through a Service instead of a URL."""
+
+    def __init__(self, service: tuple[str, str], service_port: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._service = service
+        self._service_port = service_port
+
+    async def __call__(self, fn: Any) -> AsyncIterator[Any]:
+        async for config in super().__call__(fn):
+            ns, name = self._service
+            yield {"service": {"namespace": ns, "name": name, "port": self._service_port},
+                   "caBundle": config["caBundle"]}  # fmt: skip
+
+
+async def server(client: KubeClient, ws: WebhookSettings) -> kopf.WebhookServer:
+    if ws.service is not None:
+        ns, name = ws.service
+        dns = (f"{name}.{ns}.svc", f"{name}.{ns}.svc.cluster.local", f"{name}.{ns}", name)
+        files = await ensure_serving_cert(client, dns, (), ws.secret)
+        return _ServiceWebhookServer(ws.service, 443, addr=ws.listen, port=ws.port, certfile=str(files.cert),
+                                     pkeyfile=str(files.key), cadata=files.ca)  # fmt: skip
+    files = await ensure_serving_cert(client, ("localhost",), (ws.url_host,), ws.secret)
+    return kopf.WebhookServer(addr=ws.listen, port=ws.port, host=ws.url_host, certfile=str(files.cert),
+                              pkeyfile=str(files.key), cadata=files.ca)  # fmt: skip
+
+
+def _check(kind: str) -> Callable[..., None]:
+    def handler(body: kopf.Body, warnings: list[str], **_: Any) -> None:
+        raw = dict(body)
+        problems = validate_object(raw)
+        warnings.extend(str(p) for p in problems if p.severity == "warning")
+        errors = errors_only(problems)
+        if errors:
+            name = raw.get("metadata", {}).get("name", "")
+            msg = "; ".join(str(e) for e in errors[:10])
+            raise kopf.AdmissionError(f"{kind} {name} is invalid: {msg}", code=422)
+
+    return handler
+
+
+def register(registry: kopf.OperatorRegistry) -> None:
+    for kind, plural in (
+        ("RoleBasedGroup", "rolebasedgroups"),
+        ("RoleBasedGroupSet", "rolebasedgroupsets"),
+        ("RoleBasedGroupScalingAdapter", "rolebasedgroupscalingadapters"),
+        ("InstanceSet", "instancesets"),
+        ("ClusterEngineRuntimeProfile", "clusterengineruntimeprofiles"),
+    ):
+        kopf.on.validate(GROUP, VERSION, plural, id=f"validate-{plural}", operations=["CREATE", "UPDATE"],
+                         registry=registry)(_check(kind))  # fmt: skip

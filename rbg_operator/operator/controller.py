@@ -1,0 +1,179 @@
+"""The RoleBasedGroup controller: watch caches for groups and their children (server-side label
+selectors), a work queue keyed by group, and workers that plan and execute one group at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from rbg_operator.api import keys
+from rbg_operator.api.v1alpha1 import ClusterEngineRuntimeProfile, RoleBasedGroup
+from rbg_operator.kube import resources as r
+from rbg_operator.kube.client import ApiError, KubeClient
+from rbg_operator.kube.executor import ObjectRef, execute
+from rbg_operator.kube.informer import Informer
+from rbg_operator.kube.views import object_view, revision_view, workload_view
+from rbg_operator.planning.observed import ObjectView, RevisionView, WorkloadView
+from rbg_operator.planning.rbg import GroupObserved, plan_group
+
+from .metrics import Metrics
+from .queue import WorkQueue
+
+log = logging.getLogger(__name__)
+GroupKey = tuple[str, str]  # (namespace, name)
+CHILD_SELECTOR = keys.LABEL_GROUP_NAME_V1
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _group_of(obj: dict[str, Any]) -> list[GroupKey]:
+    meta = obj.get("metadata", {})
+    group = (meta.get("labels") or {}).get(CHILD_SELECTOR)
+    return [(meta.get("namespace", ""), group)] if group else []
+
+
+def _self_key(obj: dict[str, Any]) -> list[GroupKey]:
+    meta = obj.get("metadata", {})
+    return [(meta.get("namespace", ""), meta["name"])]
+
+
+@dataclass
+class Controller:
+    client: KubeClient
+    metrics: Metrics
+    namespaces: list[str] = field(default_factory=list)  # empty: all namespaces
+    workers: int = 4
+    queue: WorkQueue[GroupKey] = field(default_factory=WorkQueue)
+
+    def __post_init__(self) -> None:
+        self.groups: list[Informer[RoleBasedGroup | None, GroupKey]] = []
+        self.workloads: list[Informer[WorkloadView, GroupKey]] = []
+        self.objects: list[Informer[ObjectView, GroupKey]] = []
+        self.revisions: list[Informer[RevisionView, GroupKey]] = []
+        self.lws: list[Informer[WorkloadView, GroupKey]] = []
+        for ns in self.namespaces or [None]:
+            self.groups.append(self._informer(r.RBG, _parse_group, _self_key, None, ns))
+            for res in (r.STATEFULSET, r.DEPLOYMENT, r.LWS):
+                inf = self._informer(res, workload_view, _group_of, CHILD_SELECTOR, ns)
+                self.workloads.append(inf)
+                if res is r.LWS:
+                    self.lws.append(inf)
+            for res in (r.SERVICE, r.CONFIGMAP):
+                self.objects.append(self._informer(res, object_view, _group_of, CHILD_SELECTOR, ns))
+            self.revisions.append(self._informer(r.CONTROLLER_REVISION, revision_view, _group_of, CHILD_SELECTOR, ns))
+        self.profiles: Informer[ClusterEngineRuntimeProfile, GroupKey] = Informer(
+            self.client, r.RUNTIME_PROFILE, ClusterEngineRuntimeProfile.from_dict, self._users_of_profile,
+            self.queue.add,
+        )  # fmt: skip
+        self._tasks: list[asyncio.Task[Any]] = []
+
+    def _informer(self, res: r.Resource, transform: Callable[[dict[str, Any]], Any],
+                  owners: Callable[[dict[str, Any]], list[GroupKey]], selector: str | None,
+                  namespace: str | None) -> Informer[Any, GroupKey]:  # fmt: skip
+        return Informer(self.client, res, transform, owners, self.queue.add, selector=selector, namespace=namespace)
+
+    def _all_informers(self) -> list[Informer[Any, GroupKey]]:
+        return [*self.groups, *self.workloads, *self.objects, *self.revisions, self.profiles]
+
+    def _users_of_profile(self, obj: dict[str, Any]) -> list[GroupKey]:
+        name = obj["metadata"]["name"]
+        users = []
+        for inf in self.groups:
+            for rbg in inf.all():
+                if rbg and any(e.profile_name == name for role in rbg.spec.roles for e in role.engine_runtimes or []):
+                    users.append((rbg.metadata.namespace or "", rbg.metadata.name or ""))
+        return users
+
+    # -- lifecycle ---------------------------------------------------------------------------------------
+    async def start(self) -> None:
+        started = time.monotonic()
+        self._tasks = [asyncio.create_task(i.run(), name=f"watch-{i.resource.plural}") for i in self._all_informers()]
+        await asyncio.gather(*(i.synced.wait() for i in self._all_informers()))
+        log.info("caches synced in %.2fs; %d groups", time.monotonic() - started, sum(len(g) for g in self.groups))
+        for inf in self.groups:
+            for key in inf.owners():
+                self.queue.add(key)
+        self._tasks += [asyncio.create_task(self._worker(), name=f"worker-{n}") for n in range(self.workers)]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _worker(self) -> None:
+        while True:
+            key = await self.queue.get()
+            started = time.monotonic()
+            result = "success"
+            try:
+                delay = await self.reconcile(key)
+                self.queue.forget(key)
+                if delay is not None:
+                    self.queue.add_after(key, delay)
+            except asyncio.CancelledError:
+                raise
+            except Exception as err:
+                result = "error"
+                wait = self.queue.add_rate_limited(key)
+                log.warning("reconcile of %s/%s failed (retry in %.1fs): %s", *key, wait, err,
+                            exc_info=not isinstance(err, ApiError))  # fmt: skip
+            finally:
+                self.queue.done(key)
+                self.metrics.reconciled("RoleBasedGroup", result, time.monotonic() - started)
+                self.metrics.queue_depth.set(len(self.queue))
+
+    # -- reconcile ---------------------------------------------------------------------------------------
+    def _group(self, key: GroupKey) -> RoleBasedGroup | None:
+        for inf in self.groups:
+            found = inf.get(*key)
+            if found is not None:
+                return found
+        return None
+
+    def observed(self, key: GroupKey) -> GroupObserved:
+        return GroupObserved(
+            workloads=[w for inf in self.workloads for w in inf.by_owner(key)],
+            objects=[o for inf in self.objects for o in inf.by_owner(key)],
+            revisions=[v for inf in self.revisions for v in inf.by_owner(key)],
+            profiles={p.metadata.name or "": p for p in self.profiles.all()},
+            lws_available=all(i.available for i in self.lws),
+        )
+
+    async def reconcile(self, key: GroupKey) -> float | None:
+        rbg = self._group(key)
+        if rbg is None:
+            self.metrics.forget_group(*key)
+            return None
+        plan = plan_group(rbg, self.observed(key), _now())
+        self.metrics.observe_group(rbg, plan.status)
+        if plan.empty:
+            return plan.requeue_after
+        ref = ObjectRef(r.RBG, key[0], key[1], rbg.metadata.uid or "")
+        outcome = await execute(self.client, ref, plan)
+        for obj in outcome.applied:
+            for inf in (*self.workloads, *self.objects, *self.revisions):
+                if obj.get("kind") == inf.resource.kind and obj.get("apiVersion") == inf.resource.api_version:
+                    inf.observe(obj)
+        if outcome.status is not None:
+            for inf in self.groups:
+                if inf.get(*key) is not None:
+                    inf.observe(outcome.status)
+        return plan.requeue_after
+
+
+def _parse_group(obj: dict[str, Any]) -> RoleBasedGroup | None:
+    try:
+        return RoleBasedGroup.from_dict(obj)
+    except ValidationError as err:
+        meta = obj.get("metadata", {})
+        log.error("cannot read RoleBasedGroup %s/%s: %s", meta.get("namespace"), meta.get("name"), err)
+        return None

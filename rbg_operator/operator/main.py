@@ -1,0 +1,151 @@
+"""kopf wiring: the process lifecycle (startup, cleanup), the admission webhook server, and the controller
+(optionally behind leader election); plus /metrics, /healthz and /readyz."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import kopf
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from rbg_operator.kube.client import KubeClient, cancel_quietly
+from rbg_operator.kube.leader import LeaderElector, LeaseConfig
+
+from . import admission
+from .controller import Controller
+from .metrics import Metrics
+
+log = logging.getLogger("rbg_operator")
+WEBHOOK_CONFIG_NAME = "rbg-operator.workloads.x-k8s.io"
+
+
+@dataclass(frozen=True)
+class Settings:
+    namespaces: list[str] = field(default_factory=list)
+    workers: int = 4
+    metrics_port: int = 8080
+    webhook: admission.WebhookSettings | None = field(default_factory=admission.WebhookSettings)
+    leader_election: bool = False
+    lease_namespace: str = "default"
+    lease_name: str = "rbg-operator-leader"
+    kubeconfig: str | None = None
+
+
+@dataclass
+class Runtime:
+    """Everything the running operator holds (kept in the kopf memo; nothing module-level)."""
+
+    settings: Settings
+    metrics: Metrics
+    client: KubeClient | None = None
+    controller: Controller | None = None
+    elector: LeaderElector | None = None
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    http: web.AppRunner | None = None
+
+
+def _ready(rt: Runtime) -> bool:
+    if rt.elector is not None and not rt.elector.is_leader.is_set():
+        return True  # a standby is ready to serve webhooks
+    return rt.controller is not None and bool(rt.controller._tasks)
+
+
+async def _serve_http(rt: Runtime) -> web.AppRunner:
+    async def metrics(_: web.Request) -> web.Response:
+        body = generate_latest(rt.metrics.registry)
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    async def readyz(_: web.Request) -> web.Response:
+        return web.Response(text="ok") if _ready(rt) else web.Response(status=503, text="not ready")
+
+    app = web.Application()
+    app.add_routes([web.get("/metrics", metrics), web.get("/healthz", healthz), web.get("/readyz", readyz)])
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "0.0.0.0", rt.settings.metrics_port).start()  # noqa: S104 - metrics endpoint
+    return runner
+
+
+def build_registry(settings: Settings) -> kopf.OperatorRegistry:
+    registry = kopf.OperatorRegistry()
+
+    @kopf.on.login(registry=registry)
+    def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
+        """In-cluster ServiceAccount first, then the kubeconfig ($KUBECONFIG or ~/.kube/config)."""
+        return kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
+
+    @kopf.on.startup(registry=registry)
+    async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
+        rt: Runtime = memo.runtime
+        settings.posting.enabled = False
+        settings.persistence.finalizer = "rbg.workloads.x-k8s.io/kopf"
+        rt.client = await KubeClient.connect(rt.settings.kubeconfig, observer=rt.metrics.api_request)
+        if rt.settings.webhook is not None:
+            settings.admission.server = await admission.server(rt.client, rt.settings.webhook)
+            settings.admission.managed = WEBHOOK_CONFIG_NAME
+        rt.http = await _serve_http(rt)
+        rt.controller = Controller(rt.client, rt.metrics, rt.settings.namespaces, rt.settings.workers)
+        if rt.settings.leader_election:
+            identity = f"{socket.gethostname()}_{uuid.uuid4().hex[:8]}"
+            rt.elector = LeaderElector(rt.client, LeaseConfig(rt.settings.lease_name, rt.settings.lease_namespace,
+                                                              identity))  # fmt: skip
+            rt.tasks.append(asyncio.create_task(_lead(rt), name="leader-election"))
+        else:
+            await rt.controller.start()
+
+    @kopf.on.cleanup(registry=registry)
+    async def cleanup(memo: kopf.Memo, **_: Any) -> None:
+        rt: Runtime = memo.runtime
+        for task in rt.tasks:
+            await cancel_quietly(task)
+        if rt.controller is not None:
+            await rt.controller.stop()
+        if rt.elector is not None:
+            await rt.elector.release()
+        if rt.http is not None:
+            await rt.http.cleanup()
+        if rt.client is not None:
+            await rt.client.close()
+
+    if settings.webhook is not None:
+        admission.register(registry)
+    return registry
+
+
+async def _lead(rt: Runtime) -> None:
+    assert rt.elector is not None and rt.controller is not None
+    controller = rt.controller
+
+    async def lead() -> None:
+        await controller.start()
+        await asyncio.Event().wait()  # until leadership is lost and this task is cancelled
+
+    await rt.elector.run(lead)
+    log.error("leadership lost: exiting so that a fresh process campaigns again")
+    os._exit(1)
+
+
+def run_operator(settings: Settings, verbose: bool = False) -> int:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
+    for noisy in ("kopf.objects", "kopf._core.reactor.observation", "kopf.activities.probe"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    if settings.kubeconfig:
+        os.environ["KUBECONFIG"] = settings.kubeconfig  # kopf's own login reads it
+    runtime = Runtime(settings=settings, metrics=Metrics())
+    registry = build_registry(settings)
+    asyncio.run(kopf.operator(
+        registry=registry, memo=kopf.Memo(runtime=runtime), standalone=True,
+        clusterwide=not settings.namespaces, namespaces=settings.namespaces,
+    ))  # fmt: skip
+    return 0

@@ -1,0 +1,176 @@
+"""plan(RoleBasedGroup, observed, now) -> Plan: the whole desired state of a group, level by level in
+dependency order, reduced to what differs from what is observed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from rbg_operator.api import keys
+from rbg_operator.api.children import ControllerRevision, Manifest
+from rbg_operator.api.meta import ObjectMeta
+from rbg_operator.api.v1alpha1 import ClusterEngineRuntimeProfile, RoleBasedGroup
+
+from . import dependencies, names
+from .observed import ObjectView, RevisionView, WorkloadView
+from .plan import Deletion, Event, Plan
+from .status import RoleState, group_status, status_changed
+from .template import TemplateError, role_templates
+from .workloads import (
+    BUILDERS,
+    KIND_API,
+    RoleContext,
+    discovery_config,
+    discovery_configmap,
+    headless_service,
+    manifest_hash,
+)
+
+REVISION_HISTORY = 5
+
+
+@dataclass(frozen=True)
+class GroupObserved:
+    """What the informers hold for one group."""
+
+    workloads: Sequence[WorkloadView] = ()
+    objects: Sequence[ObjectView] = ()  # Services, ConfigMaps, ...
+    revisions: Sequence[RevisionView] = ()
+    profiles: Mapping[str, ClusterEngineRuntimeProfile] = field(default_factory=dict)
+    lws_available: bool = True
+
+
+def role_hash(rbg: RoleBasedGroup, index: int) -> str:
+    """Upstream's role revision: the role without replicas, plus the roleTemplate it references."""
+    role = rbg.spec.roles[index]
+    data = role.to_dict()
+    data.pop("replicas", None)
+    parts: list[object] = [data]
+    if role.template_ref is not None:
+        parts += [t.template.to_dict() for t in rbg.spec.role_templates or [] if t.name == role.template_ref.name]
+    return names.content_hash(parts)
+
+
+def _with_hash(manifest: Manifest) -> Manifest:
+    h = manifest_hash(manifest)
+    manifest.metadata.annotations = {**(manifest.metadata.annotations or {}), keys.ANNOTATION_APPLIED_HASH: h}
+    return manifest
+
+
+def _needs_apply(manifest: Manifest, observed: WorkloadView | ObjectView | None) -> bool:
+    if observed is None:
+        return True
+    return observed.annotations.get(keys.ANNOTATION_APPLIED_HASH) != (manifest.metadata.annotations or {}).get(
+        keys.ANNOTATION_APPLIED_HASH
+    )
+
+
+def _revision(rbg: RoleBasedGroup, revisions: Sequence[RevisionView], plan: Plan) -> None:
+    """A ControllerRevision per distinct spec (roles without replicas, and roleTemplates); last 5 kept."""
+    spec = rbg.spec.to_dict()
+    data = {"spec": {"roles": [{k: v for k, v in r.items() if k != "replicas"} for r in spec["roles"]],
+                     "roleTemplates": spec.get("roleTemplates", [])}}  # fmt: skip
+    digest = names.content_hash(data)
+    group, ns = rbg.metadata.name or "", rbg.metadata.namespace or ""
+    ours = sorted(revisions, key=lambda r: r.revision)
+    if not any(r.data_hash == digest for r in ours):
+        number = (ours[-1].revision if ours else 0) + 1
+        plan.apply.append(ControllerRevision(
+            metadata=ObjectMeta.model_validate({
+                "name": names.truncate(f"{group[:220]}-{digest}", 253), "namespace": ns,
+                "labels": {**names.group_labels(ns, group), keys.LABEL_GROUP_REVISION_V1: digest,
+                           keys.LABEL_GROUP_REVISION_V2: digest},
+                "ownerReferences": [names.owner_reference(rbg.api_version, rbg.kind, group, rbg.metadata.uid or "")],
+            }),
+            data=data, revision=number,
+        ))  # fmt: skip
+        ours = [*ours, RevisionView(name="", namespace=ns, uid="", revision=number, data_hash=digest)]
+    for old in ours[: max(0, len(ours) - REVISION_HISTORY)]:
+        plan.delete.append(Deletion("apps/v1", "ControllerRevision", ns, old.name, old.uid))
+
+
+def plan_group(rbg: RoleBasedGroup, observed: GroupObserved, now: str) -> Plan:
+    plan = Plan()
+    group, ns, uid = rbg.metadata.name or "", rbg.metadata.namespace or "", rbg.metadata.uid or ""
+    roles = rbg.spec.roles
+    index = {r.name: i for i, r in enumerate(roles)}
+    mine = [w for w in observed.workloads if uid in w.owner_uids]
+    by_kind_name = {(w.kind, w.name): w for w in mine}
+    objects = {(o.kind, o.name): o for o in observed.objects if uid in o.owner_uids}
+    if rbg.metadata.deletion_timestamp:
+        return plan
+
+    _revision(rbg, observed.revisions, plan)
+    try:
+        order = [r for level in dependencies.levels({r.name: list(r.dependencies or []) for r in roles},
+                                                    [r.name for r in roles]) for r in level]  # fmt: skip
+    except ValueError as err:
+        order = []
+        plan.events.append(Event("Warning", "InvalidRoleDependency", str(err)))
+    replicas = {r.name: r.replicas for r in roles}
+    config = discovery_config(rbg, replicas)
+    states: dict[str, RoleState] = {}
+    for name in order:
+        i = index[name]
+        role = roles[i]
+        kind = role.workload.kind
+        wl = by_kind_name.get((kind, names.workload_name(group, name)))
+        waiting = [d for d in role.dependencies or [] if not states[d].is_ready]
+        if waiting:
+            states[name] = RoleState(name, role.replicas, wl, blocked="waiting for " + ", ".join(waiting))
+            continue
+        if kind == "LeaderWorkerSet" and not observed.lws_available:
+            states[name] = RoleState(name, role.replicas, wl, blocked="the LeaderWorkerSet CRD is not installed")
+            plan.events.append(Event("Warning", "WorkloadCRDMissing",
+                                     f"role {name}: leaderworkersets.leaderworkerset.x-k8s.io is not installed"))
+            continue
+        if kind not in BUILDERS:
+            states[name] = RoleState(name, role.replicas, wl, blocked=f"workload kind {kind} is not supported yet")
+            continue
+        selector = wl.selector if wl is not None and wl.selector else names.selector_labels(ns, group, name)
+        try:
+            templates = role_templates(rbg, i, observed.profiles, selector)
+        except TemplateError as err:
+            states[name] = RoleState(name, role.replicas, wl, blocked=str(err))
+            plan.events.append(Event("Warning", "InvalidRoleTemplate", str(err)))
+            continue
+        ctx = RoleContext(rbg, role, role.replicas, role_hash(rbg, i), selector)
+        workload = _with_hash(BUILDERS[kind](ctx, templates))
+        children = [_with_hash(headless_service(ctx)), _with_hash(discovery_configmap(ctx, config))]
+        for child in children:
+            if _needs_apply(child, objects.get((child.kind, child.metadata.name or ""))):
+                plan.apply.append(child)
+        stale = _needs_apply(workload, wl)
+        if stale:
+            plan.apply.append(workload)
+            if wl is None:
+                plan.events.append(Event("Normal", "RoleCreated", f"created {kind} {workload.metadata.name}"))
+        states[name] = RoleState(name, role.replicas, wl, stale=stale)
+
+    wanted = {(roles[index[n]].workload.kind, names.workload_name(group, n)) for n in index}
+    for (kind, name), w in sorted(by_kind_name.items()):
+        if (kind, name) not in wanted and not w.deleting:
+            plan.delete.append(Deletion(KIND_API.get(kind, w.api_version), kind, ns, name, w.uid))
+    wanted_objects = {("Service", names.service_name(group, n)) for n in index} | {
+        ("ConfigMap", names.discovery_configmap_name(group, n)) for n in index}
+    for (kind, name), o in sorted(objects.items()):
+        if kind in ("Service", "ConfigMap") and (kind, name) not in wanted_objects and not o.deleting:
+            plan.delete.append(Deletion(o.api_version, kind, ns, name, o.uid))
+
+    ordered = [states.get(r.name) or RoleState(r.name, r.replicas, None, blocked="invalid dependencies")
+               for r in roles]  # fmt: skip
+    status = group_status(rbg, ordered, now)
+    previous = {s.name: s for s in (rbg.status.role_statuses if rbg.status else [])}
+    for st in ordered:
+        before = previous.get(st.name)
+        was_ready = before is not None and before.ready_replicas >= before.replicas > 0
+        if st.is_ready and not was_ready and st.desired > 0:
+            plan.events.append(Event("Normal", "RoleReady", f"role {st.name}: {st.ready}/{st.desired} ready"))
+    old_progress = next((c for c in (rbg.status.conditions or []) if c.type == keys.CONDITION_PROGRESSING),
+                        None) if rbg.status else None  # fmt: skip
+    new_progress = next(c for c in status.conditions or [] if c.type == keys.CONDITION_PROGRESSING)
+    if new_progress.reason == "Waiting" and (old_progress is None or old_progress.message != new_progress.message):
+        plan.events.append(Event("Normal", "WaitingForDependency", new_progress.message or ""))
+    if status_changed(rbg, status):
+        plan.status = status
+    return plan.sort()

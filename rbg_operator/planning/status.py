@@ -1,0 +1,110 @@
+"""A group's status: per-role counts and kstatus-style conditions (Ready, Progressing,
+RollingUpdateInProgress), truthful at every step; transition times move only when a status flips."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from rbg_operator.api import keys
+from rbg_operator.api.meta import Condition
+from rbg_operator.api.v1alpha1 import RoleBasedGroup, RoleBasedGroupStatus, RoleStatus
+
+from .observed import WorkloadView
+
+
+@dataclass(frozen=True)
+class RoleState:
+    """How one role stands after this reconcile's decisions."""
+
+    name: str
+    desired: int
+    workload: WorkloadView | None
+    blocked: str = ""  # why the role could not be created/updated (dependency, missing CRD, bad input)
+    stale: bool = False  # the workload was (or is about to be) changed by this plan
+
+    @property
+    def ready(self) -> int:
+        return self.workload.ready_replicas if self.workload else 0
+
+    @property
+    def updated(self) -> int:
+        return self.workload.updated_replicas if self.workload else 0
+
+    @property
+    def is_ready(self) -> bool:
+        w = self.workload
+        return (
+            w is not None
+            and not self.stale
+            and not self.blocked
+            and w.settled
+            and w.ready_replicas >= self.desired
+            and w.updated_replicas >= self.desired
+            and w.status_replicas == self.desired
+        )
+
+    @property
+    def rolling(self) -> bool:
+        w = self.workload
+        if w is None:
+            return False
+        if w.kind == "StatefulSet" and w.current_revision and w.update_revision:
+            return w.current_revision != w.update_revision
+        return w.updated_replicas < w.status_replicas
+
+
+def _condition(
+    previous: Mapping[str, Condition], ctype: str, ok: bool, reason: str, message: str, generation: int, now: str
+) -> Condition:
+    status = "True" if ok else "False"
+    old = previous.get(ctype)
+    since = old.last_transition_time if old is not None and old.status == status else now
+    return Condition(type=ctype, status=status, reason=reason, message=message,
+                     observed_generation=generation, last_transition_time=since)  # fmt: skip
+
+
+def group_status(rbg: RoleBasedGroup, roles: Sequence[RoleState], now: str) -> RoleBasedGroupStatus:
+    generation = rbg.metadata.generation or 0
+    previous = {c.type: c for c in (rbg.status.conditions if rbg.status and rbg.status.conditions else [])}
+    not_ready = [r for r in roles if not r.is_ready]
+    blocked = [r for r in roles if r.blocked]
+    rolling = [r for r in roles if r.rolling]
+    if not not_ready:
+        ready = _condition(previous, keys.CONDITION_READY, True, "AllRolesReady", "All roles are ready",
+                           generation, now)  # fmt: skip
+    else:
+        detail = ", ".join(f"{r.name} {r.ready}/{r.desired}" for r in not_ready)
+        ready = _condition(previous, keys.CONDITION_READY, False, "RoleNotReady", f"Not ready: {detail}",
+                           generation, now)  # fmt: skip
+    if blocked:
+        msg = "; ".join(f"{r.name}: {r.blocked}" for r in blocked)
+        progressing = _condition(previous, keys.CONDITION_PROGRESSING, True, "Waiting", msg, generation, now)
+    elif not_ready:
+        progressing = _condition(previous, keys.CONDITION_PROGRESSING, True, "RolesProgressing",
+                                 "Progressing: " + ", ".join(r.name for r in not_ready), generation, now)  # fmt: skip
+    else:
+        progressing = _condition(previous, keys.CONDITION_PROGRESSING, False, "Complete",
+                                 "All roles are at their desired state", generation, now)  # fmt: skip
+    rolling_cond = _condition(
+        previous, keys.CONDITION_ROLLING_UPDATE_IN_PROGRESS, bool(rolling),
+        "RollingUpdate" if rolling else "NoRollingUpdate",
+        ("Rolling: " + ", ".join(f"{r.name} {r.updated}/{r.desired}" for r in rolling)) if rolling
+        else "No rolling update in progress", generation, now,
+    )  # fmt: skip
+    kept = [c for t, c in previous.items() if t not in
+            (keys.CONDITION_READY, keys.CONDITION_PROGRESSING, keys.CONDITION_ROLLING_UPDATE_IN_PROGRESS)]
+    return RoleBasedGroupStatus(
+        observed_generation=generation,
+        conditions=sorted([ready, progressing, rolling_cond, *kept], key=lambda c: c.type),
+        role_statuses=[
+            RoleStatus(name=r.name, replicas=r.desired, ready_replicas=r.ready, updated_replicas=r.updated)
+            for r in roles
+        ],
+        role_summary=" ".join(f"{r.name}:{r.ready}/{r.desired}" for r in roles),
+    )
+
+
+def status_changed(rbg: RoleBasedGroup, new: RoleBasedGroupStatus) -> bool:
+    current = rbg.status.to_dict() if rbg.status is not None else {}
+    return current != new.to_dict()

@@ -1,0 +1,169 @@
+"""A role's effective pod template: inline template, or roleTemplate + templatePatch (strategic merge),
+then engine-runtime containers, the discovery config mount, the env of both generations and labels."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rbg_operator.api import keys
+from rbg_operator.api.v1alpha1 import ClusterEngineRuntimeProfile, RoleBasedGroup, RoleSpec
+
+from . import names
+from .smp import PatchError, merge_pod_template
+
+JSON = dict[str, Any]
+
+DISCOVERY_VOLUME = "rbg-cluster-config"
+DISCOVERY_MOUNT = "/etc/rbg"
+DISCOVERY_KEY = "config.yaml"
+_INDEX_KINDS = {"StatefulSet", "LeaderWorkerSet"}
+
+
+class TemplateError(ValueError):
+    """The role's template cannot be built (the message names the field)."""
+
+
+@dataclass(frozen=True)
+class RoleTemplates:
+    """The pod templates of one role: ``main`` for every workload, ``worker`` for LeaderWorkerSets."""
+
+    main: JSON
+    worker: JSON | None = None
+
+
+def base_template(rbg: RoleBasedGroup, index: int) -> JSON:
+    """``template``, or the referenced roleTemplate with ``templatePatch`` merged in."""
+    role = rbg.spec.roles[index]
+    if role.template_ref is not None:
+        found = [t for t in rbg.spec.role_templates or [] if t.name == role.template_ref.name]
+        if not found:
+            raise TemplateError(
+                f"spec.roles[{index}].templateRef.name: no roleTemplate named {role.template_ref.name!r}"
+            )
+        try:
+            return dict(merge_pod_template(found[0].template.to_dict(), role.template_patch or {}))
+        except PatchError as err:
+            raise TemplateError(f"spec.roles[{index}].templatePatch: {err}") from None
+    if role.template is None:
+        return {"spec": {"containers": []}}
+    return role.template.to_dict()
+
+
+def _by_name(items: list[JSON]) -> dict[str, JSON]:
+    return {str(i.get("name")): i for i in items}
+
+
+def inject_engine_runtimes(
+    spec: JSON, role: RoleSpec, index: int, profiles: Mapping[str, ClusterEngineRuntimeProfile]
+) -> None:
+    """Add each profile's init containers, containers and volumes (a user's same-named item wins),
+    then apply the role's per-container overrides (env and args appended, as upstream does)."""
+    for j, runtime in enumerate(role.engine_runtimes or []):
+        profile = profiles.get(runtime.profile_name)
+        if profile is None:
+            raise TemplateError(
+                f"spec.roles[{index}].engineRuntimes[{j}].profileName: "
+                f"ClusterEngineRuntimeProfile {runtime.profile_name!r} not found"
+            )
+        pspec = profile.spec.to_dict()
+        profile_containers = {c["name"] for c in pspec.get("containers", [])}
+        for field in ("initContainers", "containers", "volumes"):
+            current = spec.setdefault(field, [])
+            have = _by_name(current)
+            current.extend(copy.deepcopy(i) for i in pspec.get(field, []) if i["name"] not in have)
+        containers = _by_name(spec["containers"])
+        for override in runtime.containers or []:
+            if override.name not in profile_containers or override.name not in containers:
+                continue
+            target = containers[override.name]
+            o = override.to_dict()
+            if o.get("env"):
+                target["env"] = [*target.get("env", []), *o["env"]]
+            if o.get("args"):
+                target["args"] = [*target.get("args", []), *o["args"]]
+
+
+def injected_env(group: str, role: str, workload_kind: str) -> list[JSON]:
+    """Env of both generations; the pod index only where pods have one (StatefulSet, LWS)."""
+    env: list[JSON] = [
+        {"name": keys.ENV_GROUP_NAME_V1, "value": group},
+        {"name": keys.ENV_GROUP_NAME_V2, "value": group},
+        {"name": keys.ENV_ROLE_NAME_V1, "value": role},
+        {"name": keys.ENV_ROLE_NAME_V2, "value": role},
+    ]
+    if workload_kind in _INDEX_KINDS:
+        ref = {"fieldRef": {"fieldPath": f"metadata.labels['{keys.LABEL_POD_INDEX}']"}}
+        env += [{"name": keys.ENV_ROLE_INDEX_V1, "valueFrom": ref}, {"name": keys.ENV_ROLE_INDEX_V2, "valueFrom": ref}]
+    return env
+
+
+def _inject_env(containers: list[JSON], env: list[JSON]) -> None:
+    """Ours first (so a user's $(GROUP_NAME) reference expands), then the user's, minus our names."""
+    ours = {e["name"] for e in env}
+    for c in containers:
+        c["env"] = [*copy.deepcopy(env), *[e for e in c.get("env", []) if e.get("name") not in ours]]
+
+
+def _mount_discovery(spec: JSON, containers: list[str], configmap: str) -> None:
+    volumes = [v for v in spec.get("volumes", []) if v.get("name") != DISCOVERY_VOLUME]
+    volumes.append({"name": DISCOVERY_VOLUME, "configMap": {
+        "name": configmap, "items": [{"key": DISCOVERY_KEY, "path": DISCOVERY_KEY}]}})  # fmt: skip
+    spec["volumes"] = volumes
+    for c in spec.get("containers", []):
+        if c.get("name") in containers:
+            mounts = [m for m in c.get("volumeMounts", []) if m.get("name") != DISCOVERY_VOLUME]
+            mounts.append({"name": DISCOVERY_VOLUME, "mountPath": DISCOVERY_MOUNT, "readOnly": True})
+            c["volumeMounts"] = mounts
+
+
+def finish(
+    template: JSON,
+    rbg: RoleBasedGroup,
+    role: RoleSpec,
+    index: int,
+    profiles: Mapping[str, ClusterEngineRuntimeProfile],
+    *,
+    sidecars: bool,
+    selector: Mapping[str, str],
+) -> JSON:
+    """Everything the operator adds to a role's pod template, in upstream's order."""
+    ns, group = rbg.metadata.namespace or "", rbg.metadata.name or ""
+    out = copy.deepcopy(template)
+    spec = out.setdefault("spec", {})
+    spec.setdefault("containers", [])
+    user_containers = [c["name"] for c in spec["containers"]]
+    _mount_discovery(spec, user_containers, names.discovery_configmap_name(group, role.name))
+    if sidecars:
+        inject_engine_runtimes(spec, role, index, profiles)
+    _inject_env(spec["containers"], injected_env(group, role.name, role.workload.kind))
+    meta = out.setdefault("metadata", {})
+    meta["labels"] = {**meta.get("labels", {}), **names.role_labels(ns, group, role.name), **selector}
+    meta["labels"].pop(keys.LABEL_POD_TEMPLATE_HASH, None)
+    meta["labels"][keys.LABEL_POD_TEMPLATE_HASH] = names.content_hash(out)
+    return out
+
+
+def role_templates(
+    rbg: RoleBasedGroup,
+    index: int,
+    profiles: Mapping[str, ClusterEngineRuntimeProfile],
+    selector: Mapping[str, str],
+) -> RoleTemplates:
+    """The finished template(s) of role ``index``; LeaderWorkerSet roles get leader and worker ones."""
+    role = rbg.spec.roles[index]
+    base = base_template(rbg, index)
+    if role.workload.kind != "LeaderWorkerSet":
+        return RoleTemplates(finish(base, rbg, role, index, profiles, sidecars=True, selector=selector))
+    lws = role.leader_worker_set
+    try:
+        leader = merge_pod_template(base, (lws.patch_leader_template if lws else None) or {})
+        worker = merge_pod_template(base, (lws.patch_worker_template if lws else None) or {})
+    except PatchError as err:
+        raise TemplateError(f"spec.roles[{index}].leaderWorkerSet: {err}") from None
+    return RoleTemplates(
+        main=finish(leader, rbg, role, index, profiles, sidecars=True, selector=selector),
+        worker=finish(worker, rbg, role, index, profiles, sidecars=False, selector=selector),
+    )

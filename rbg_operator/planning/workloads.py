@@ -1,0 +1,202 @@
+"""The workload of a role (StatefulSet, Deployment or LeaderWorkerSet), its headless Service and its
+discovery ConfigMap, as typed manifests."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from rbg_operator.api import keys
+from rbg_operator.api.base import percent_or_int_value
+from rbg_operator.api.children import (
+    ConfigMap,
+    Deployment,
+    DeploymentSpec,
+    DeploymentStrategy,
+    LeaderWorkerSet,
+    LeaderWorkerSetSpec,
+    LeaderWorkerTemplate,
+    LwsRollingUpdateConfiguration,
+    LwsRolloutStrategy,
+    Manifest,
+    RollingUpdateDeployment,
+    RollingUpdateStatefulSetStrategy,
+    Service,
+    ServiceSpec,
+    StatefulSet,
+    StatefulSetSpec,
+    StatefulSetUpdateStrategy,
+)
+from rbg_operator.api.meta import LabelSelector, ObjectMeta
+from rbg_operator.api.pod import PodTemplateSpec
+from rbg_operator.api.v1alpha1 import RoleBasedGroup, RoleSpec
+
+from . import names
+from .template import DISCOVERY_KEY, RoleTemplates
+
+KIND_API = {
+    "StatefulSet": "apps/v1",
+    "Deployment": "apps/v1",
+    "LeaderWorkerSet": "leaderworkerset.x-k8s.io/v1",
+    "InstanceSet": "workloads.x-k8s.io/v1alpha1",
+}
+
+
+@dataclass(frozen=True)
+class RoleContext:
+    """What every child of one role is built from."""
+
+    rbg: RoleBasedGroup
+    role: RoleSpec
+    replicas: int  # what the workload gets now (coordination may hold it below the spec)
+    role_hash: str
+    selector: Mapping[str, str]
+
+    @property
+    def namespace(self) -> str:
+        return self.rbg.metadata.namespace or ""
+
+    @property
+    def group(self) -> str:
+        return self.rbg.metadata.name or ""
+
+    def owner(self) -> dict[str, Any]:
+        return names.owner_reference(self.rbg.api_version, self.rbg.kind, self.group, self.rbg.metadata.uid or "")
+
+    def meta(self, name: str, *, workload: bool = False) -> ObjectMeta:
+        labels = names.role_labels(self.namespace, self.group, self.role.name)
+        annotations: dict[str, str] = {}
+        if workload:
+            labels = {**(self.role.labels or {}), **labels,
+                      keys.LABEL_ROLE_REVISION_V1_FMT.format(role=self.role.name): self.role_hash,
+                      keys.LABEL_ROLE_REVISION_V2_FMT.format(role=self.role.name): self.role_hash}  # fmt: skip
+            annotations = {**(self.role.annotations or {}),
+                           keys.ANNOTATION_ROLE_SIZE_V1: str(self.role.replicas),
+                           keys.ANNOTATION_ROLE_SIZE_V2: str(self.role.replicas)}  # fmt: skip
+        return ObjectMeta.model_validate({
+            "name": name, "namespace": self.namespace, "labels": labels, "annotations": annotations or None,
+            "ownerReferences": [self.owner()],
+        })  # fmt: skip
+
+
+def _rolling(role: RoleSpec) -> Any:
+    return role.rollout_strategy.rolling_update if role.rollout_strategy else None
+
+
+def statefulset(ctx: RoleContext, templates: RoleTemplates) -> StatefulSet:
+    role, ru = ctx.role, _rolling(ctx.role)
+    rolling = RollingUpdateStatefulSetStrategy()
+    if ru is not None:
+        if ru.partition is not None:
+            rolling.partition = percent_or_int_value(ru.partition, role.replicas, round_up=True)
+        if ru.max_unavailable is not None:
+            rolling.max_unavailable = ru.max_unavailable
+    return StatefulSet(
+        metadata=ctx.meta(names.workload_name(ctx.group, role.name), workload=True),
+        spec=StatefulSetSpec(
+            replicas=ctx.replicas,
+            selector=LabelSelector(match_labels=dict(ctx.selector)),
+            service_name=names.service_name(ctx.group, role.name),
+            template=PodTemplateSpec.model_validate(templates.main),
+            pod_management_policy="Parallel",
+            update_strategy=StatefulSetUpdateStrategy(
+                rolling_update=rolling if rolling.partition is not None or rolling.max_unavailable else None
+            ),
+            min_ready_seconds=role.min_ready_seconds or None,
+        ),
+    )
+
+
+def deployment(ctx: RoleContext, templates: RoleTemplates) -> Deployment:
+    role, ru = ctx.role, _rolling(ctx.role)
+    strategy = None
+    if ru is not None and (ru.max_surge is not None or ru.max_unavailable is not None):
+        strategy = DeploymentStrategy(
+            rolling_update=RollingUpdateDeployment(max_unavailable=ru.max_unavailable, max_surge=ru.max_surge)
+        )
+    return Deployment(
+        metadata=ctx.meta(names.workload_name(ctx.group, role.name), workload=True),
+        spec=DeploymentSpec(
+            replicas=ctx.replicas,
+            selector=LabelSelector(match_labels=dict(ctx.selector)),
+            template=PodTemplateSpec.model_validate(templates.main),
+            strategy=strategy,
+            min_ready_seconds=role.min_ready_seconds or None,
+        ),
+    )
+
+
+def leaderworkerset(ctx: RoleContext, templates: RoleTemplates) -> LeaderWorkerSet:
+    role, ru = ctx.role, _rolling(ctx.role)
+    size = role.leader_worker_set.size if role.leader_worker_set else 1
+    rollout = None
+    if ru is not None:
+        partition = None if ru.partition is None else percent_or_int_value(ru.partition, role.replicas, round_up=True)
+        rollout = LwsRolloutStrategy(rolling_update_configuration=LwsRollingUpdateConfiguration(
+            partition=partition, max_unavailable=ru.max_unavailable, max_surge=ru.max_surge))  # fmt: skip
+    worker = templates.worker or templates.main
+    return LeaderWorkerSet(
+        metadata=ctx.meta(names.workload_name(ctx.group, role.name), workload=True),
+        spec=LeaderWorkerSetSpec(
+            replicas=ctx.replicas,
+            leader_worker_template=LeaderWorkerTemplate(
+                size=size,
+                leader_template=PodTemplateSpec.model_validate(templates.main),
+                worker_template=PodTemplateSpec.model_validate(worker),
+                restart_policy="None" if role.restart_policy == "None" else "RecreateGroupOnPodRestart",
+            ),
+            rollout_strategy=rollout,
+        ),
+    )
+
+
+BUILDERS = {"StatefulSet": statefulset, "Deployment": deployment, "LeaderWorkerSet": leaderworkerset}
+
+
+def headless_service(ctx: RoleContext) -> Service:
+    ports = [p for p in ctx.role.service_ports or []]
+    return Service(
+        metadata=ctx.meta(names.service_name(ctx.group, ctx.role.name)),
+        spec=ServiceSpec(
+            cluster_ip="None",
+            selector=dict(ctx.selector),
+            ports=ports or None,
+            publish_not_ready_addresses=True,
+        ),
+    )
+
+
+def _port_key(port: Any) -> str:
+    return str(port.name).lower().replace("-", "_") if port.name else f"port{port.port}"
+
+
+def discovery_config(rbg: RoleBasedGroup, replicas: Mapping[str, int]) -> str:
+    """The group's discovery document: every role's instance addresses (resolvable DNS names) and ports."""
+    group = rbg.metadata.name or ""
+    roles: dict[str, Any] = {}
+    for role in rbg.spec.roles:
+        ports = {_port_key(p): p.port for p in role.service_ports or []}
+        svc = names.service_name(group, role.name)
+        entry: dict[str, Any] = {"size": replicas.get(role.name, role.replicas), "service": svc}
+        if role.workload.kind != "Deployment":
+            entry["instances"] = [
+                {"address": f"{names.workload_name(group, role.name)}-{i}.{svc}", "ports": ports}
+                for i in range(replicas.get(role.name, role.replicas))
+            ]
+        roles[role.name] = entry
+    doc = {"group": {"name": group, "size": len(rbg.spec.roles), "roles": [r.name for r in rbg.spec.roles]},
+           "roles": roles}  # fmt: skip
+    return yaml.safe_dump(doc, sort_keys=True)
+
+
+def discovery_configmap(ctx: RoleContext, config: str) -> ConfigMap:
+    return ConfigMap(
+        metadata=ctx.meta(names.discovery_configmap_name(ctx.group, ctx.role.name)), data={DISCOVERY_KEY: config}
+    )
+
+
+def manifest_hash(manifest: Manifest) -> str:
+    return names.content_hash(manifest.to_dict())
