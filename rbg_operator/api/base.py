@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal, Self
 
 from annotated_types import Ge
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, StrictInt
 from pydantic.alias_generators import to_camel
 
 # --------------------------------------------------------------------------------------------
@@ -201,7 +201,7 @@ Int64 = Annotated[int, Format("int64")]
 #: An RFC 3339 timestamp kept as the string the API server sent.
 Timestamp = Annotated[str, Format("date-time")]
 #: ``intstr.IntOrString`` restricted to a non-negative int or a ``"N%"`` string.
-IntOrPercent = Annotated[int | str, AfterValidator(_int_or_percent), IntOrString(), _PERCENT_SCHEMA]
+IntOrPercent = Annotated[StrictInt | str, AfterValidator(_int_or_percent), IntOrString(), _PERCENT_SCHEMA]
 #: A resource quantity (``1``, ``"500m"``, ``"8Gi"``).
 Quantity = Annotated[int | str, IntOrString()]
 

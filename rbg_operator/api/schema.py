@@ -161,7 +161,8 @@ def _union_schema(tp: Any, metadata: list[Any], stack: tuple[type, ...]) -> Sche
     args = [a for a in typing.get_args(tp) if a is not types.NoneType]
     if len(args) == 1:
         return type_schema(args[0], _stack=stack)
-    if set(args) == {int, str}:
+    bare = {typing.get_args(a)[0] if typing.get_origin(a) is typing.Annotated else a for a in args}
+    if bare == {int, str}:
         if not any(isinstance(m, IntOrString) for m in metadata):
             raise SchemaError("int | str needs the IntOrString marker")
         return {"x-kubernetes-int-or-string": True, "anyOf": [{"type": "integer"}, {"type": "string"}]}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-Schema = dict[str, Any]
+from rbg_operator.api.schema_values import Schema, is_int_or_string, value_problems
 
 _TYPES = {"object", "array", "string", "integer", "number", "boolean"}
 _ALLOWED = {
@@ -99,7 +99,7 @@ def _check_node(node: Any, path: str, problems: list[str], *, root: bool = False
     if root:
         _check_root(node, path, problems)
     for key, allowed in _KEYWORD_TYPES.items():
-        if key in node and kind is not None and kind not in allowed and not _int_or_string(node):
+        if key in node and kind is not None and kind not in allowed and not is_int_or_string(node):
             problems.append(f"{path}: {key!r} does not apply to type {kind!r}")
     if node.get("uniqueItems") is True:
         problems.append(f"{path}: uniqueItems: true is forbidden")
@@ -115,19 +115,15 @@ def _check_node(node: Any, path: str, problems: list[str], *, root: bool = False
             problems.append(f"{path}: pattern does not compile: {exc}")
     if "enum" in node:
         for value in node["enum"]:
-            problems += [f"{path}: enum value {value!r}: {p}" for p in _value_problems(value, {"type": kind})]
+            problems += [f"{path}: enum value {value!r}: {p}" for p in value_problems(value, {"type": kind})]
     if kind == "object":
         _check_object(node, path, problems)
     elif kind == "array":
         _check_array(node, path, problems)
     if "default" in node:
-        for problem in _value_problems(node["default"], node):
+        for problem in value_problems(node["default"], node):
             problems.append(f"{path}: default {node['default']!r} is invalid: {problem}")
     _check_cel(node, path, problems)
-
-
-def _int_or_string(node: Schema) -> bool:
-    return node.get("x-kubernetes-int-or-string") is True
 
 
 def _check_type(node: Schema, path: str, problems: list[str]) -> str | None:
@@ -136,7 +132,7 @@ def _check_type(node: Schema, path: str, problems: list[str]) -> str | None:
         and node["x-kubernetes-preserve-unknown-fields"] is not True
     ):
         problems.append(f"{path}: x-kubernetes-preserve-unknown-fields may only be true")
-    if _int_or_string(node):
+    if is_int_or_string(node):
         if "type" in node:
             problems.append(f"{path}: an int-or-string node must not set type")
         any_of = node.get("anyOf")
@@ -272,47 +268,6 @@ def _balanced(rule: str) -> bool:
         if depth < 0:
             return False
     return depth == 0
-
-
-def _value_problems(value: Any, node: Schema) -> list[str]:
-    """Why ``value`` does not validate against ``node`` (types, enum, bounds, pattern, shape)."""
-    if _int_or_string(node):
-        ok = isinstance(value, int | str) and not isinstance(value, bool)
-        return [] if ok else ["not an int or a string"]
-    kind = node.get("type")
-    checks = {
-        "string": lambda v: isinstance(v, str),
-        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-        "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-        "boolean": lambda v: isinstance(v, bool),
-        "object": lambda v: isinstance(v, dict),
-        "array": lambda v: isinstance(v, list),
-    }
-    if kind in checks and not checks[kind](value):
-        return [f"not of type {kind}"]
-    problems: list[str] = []
-    if "enum" in node and value not in node["enum"]:
-        problems.append(f"not one of {node['enum']}")
-    if isinstance(value, str) and "pattern" in node and not re.search(node["pattern"], value):
-        problems.append(f"does not match {node['pattern']}")
-    if kind in ("integer", "number"):
-        if "minimum" in node and value < node["minimum"]:
-            problems.append(f"below minimum {node['minimum']}")
-        if "maximum" in node and value > node["maximum"]:
-            problems.append(f"above maximum {node['maximum']}")
-    if isinstance(value, dict) and "properties" in node:
-        for name in node.get("required", []):
-            if name not in value and "default" not in node["properties"].get(name, {}):
-                problems.append(f"required field {name!r} missing")
-        for name, child in value.items():
-            if name in node["properties"]:
-                problems += [f"{name}: {p}" for p in _value_problems(child, node["properties"][name])]
-            elif not node.get("x-kubernetes-preserve-unknown-fields"):
-                problems.append(f"unknown field {name!r} would be pruned")
-    if isinstance(value, list) and isinstance(node.get("items"), dict):
-        for i, item in enumerate(value):
-            problems += [f"[{i}]: {p}" for p in _value_problems(item, node["items"])]
-    return problems
 
 
 def _check_subresources(sub: Schema, schema: Schema, where: str) -> list[str]:

@@ -13,6 +13,7 @@ import pytest
 
 from rbg_operator.devcluster.cluster import DevCluster, Options
 from tests.e2e.kube import Kube
+from tests.e2e.operator_process import OperatorProcess, remove_webhooks
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,3 +54,13 @@ def namespace(kube: Kube, request: pytest.FixtureRequest) -> Iterator[str]:
     kube.wait_for("default ServiceAccount", lambda: kube.get("ServiceAccount", "default", name), timeout=30)
     yield name
     kube.delete("Namespace", name)
+
+
+@pytest.fixture(scope="session")
+def operator(devcluster: DevCluster, kube: Kube) -> Iterator[OperatorProcess]:
+    """One operator process for the session, with its own identity (audit-log attribution)."""
+    op = OperatorProcess(devcluster.layout.client_kubeconfig("rbg-operator"), devcluster.layout.logs / "operator.log")
+    op.start(kube)
+    yield op
+    op.stop()
+    remove_webhooks(kube)

@@ -135,3 +135,40 @@ def pod_condition(pod: dict[str, Any], ctype: str) -> str | None:
         if cond.get("type") == ctype:
             return str(cond.get("status"))
     return None
+
+
+class Recorder:
+    """Records a watch stream (in the API server's resourceVersion order) in a background thread."""
+
+    def __init__(self, kube: Kube, kind: str, namespace: str) -> None:
+        import threading
+
+        self.events: list[tuple[str, dict[str, Any]]] = []
+        self._kube, self._kind, self._ns = kube, kind, namespace
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import ssl
+        import urllib.request
+
+        rv = self._kube.rest.request("GET", self._kube.path(self._kind, self._ns))["metadata"]["resourceVersion"]
+        while not self._stop.is_set():
+            url = (self._kube.rest.server + self._kube.path(self._kind, self._ns)
+                   + f"?watch=true&resourceVersion={rv}&timeoutSeconds=5")  # fmt: skip
+            ctx = ssl.create_default_context(cafile=str(self._kube.rest.pki.ca_crt))
+            ctx.load_cert_chain(str(self._kube.rest.pki.admin_crt), str(self._kube.rest.pki.admin_key))
+            try:
+                with urllib.request.urlopen(url, context=ctx, timeout=10) as resp:
+                    for line in resp:
+                        event = json.loads(line)
+                        if event["type"] in ("ADDED", "MODIFIED", "DELETED"):
+                            self.events.append((event["type"], event["object"]))
+                            rv = event["object"]["metadata"]["resourceVersion"]
+            except OSError:
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(15)

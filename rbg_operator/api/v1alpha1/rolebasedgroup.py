@@ -102,7 +102,7 @@ class RoleSpec(KubeModel):
     )
     template_patch: RawPatch | None = Field(
         default=None,
-        description="Strategic-merge patch of the referenced template; required with templateRef ({} if none).",
+        description="Strategic-merge patch of the template; required with templateRef (use {} for none).",
     )
     leader_worker_set: LeaderWorkerTemplate | None = Field(
         default=None, description="Leader/worker settings of a LeaderWorkerSet role."
