@@ -235,6 +235,17 @@ class DevCluster:
         self.log(f"devcluster up in {time.monotonic() - started:.1f}s: {server}")
         self.log(f"  kubeconfig: {self.layout.kubeconfig}")
 
+    def launch(self, name: str, argv: list[str]) -> int:
+        """Run another process alongside the control plane (e.g. the operator for the demo); ``down``
+        stops it first."""
+        state = self._state()
+        if state is None:
+            raise DevClusterError("the devcluster is not running")
+        pids = self._pids(state)
+        if name in pids and proc.alive(*pids[name]):
+            proc.stop(*pids[name])
+        return self._launch(name, argv, state)[1]
+
     def _launch(self, name: str, argv: list[str], state: dict[str, object]) -> tuple[proc.Spec, int]:
         spec = proc.Spec(name, argv, self.layout.logs / f"{name}.log")
         pid = proc.start(spec)
@@ -371,7 +382,7 @@ class DevCluster:
                 self.log("devcluster is not running")
             return
         pids = self._pids(state)
-        for name in reversed(ORDER):
+        for name in [n for n in pids if n not in ORDER] + list(reversed(ORDER)):
             if name in pids:
                 proc.stop(*pids[name])
         left = [name for name, (pid, binary) in pids.items() if proc.alive(pid, binary)]
