@@ -32,7 +32,9 @@ def _cmd_devcluster(args: argparse.Namespace) -> int:
                 cpu_nodes=args.cpu_nodes,
             )
             crd_dirs = [Path(d) for d in args.crds]
-            cluster.up(Options(shape=shape, apiserver_port=args.port, crd_dirs=crd_dirs, timeout=args.timeout))
+            cluster.up(
+                Options(shape=shape, apiserver_port=args.port, crd_dirs=crd_dirs, timeout=args.timeout)
+            )
         elif args.action == "down":
             cluster.down()
         elif args.action == "build":
@@ -66,10 +68,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     webhook = None
     if not args.no_webhook:
-        webhook = WebhookSettings(port=args.webhook_port, url_host=args.webhook_host,
-                                  service=_ns_name(args.webhook_service), secret=_ns_name(args.webhook_secret))
+        webhook = WebhookSettings(
+            port=args.webhook_port,
+            url_host=args.webhook_host,
+            service=_ns_name(args.webhook_service),
+            secret=_ns_name(args.webhook_secret),
+        )
     settings = Settings(
-        namespaces=args.namespace, workers=args.workers, metrics_port=args.metrics_port, webhook=webhook,
+        namespaces=args.namespace,
+        workers=args.workers,
+        metrics_port=args.metrics_port,
+        webhook=webhook,
         leader_election=args.leader_elect,
         lease_namespace=args.lease_namespace or os.environ.get("POD_NAMESPACE", "default"),
         kubeconfig=args.kubeconfig,
@@ -82,16 +91,28 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run the operator against KUBECONFIG (or in-cluster config)")
-    run.add_argument("--namespace", "-n", action="append", default=[],
-                     help="watch only these namespaces (repeatable; default: all)")
+    run.add_argument(
+        "--namespace",
+        "-n",
+        action="append",
+        default=[],
+        help="watch only these namespaces (repeatable; default: all)",
+    )
     run.add_argument("--kubeconfig", help="default: $KUBECONFIG, then in-cluster config, then ~/.kube/config")
     run.add_argument("--workers", type=int, default=4, help="groups reconciled concurrently")
     run.add_argument("--metrics-port", type=int, default=8080, help="/metrics, /healthz and /readyz")
     run.add_argument("--webhook-port", type=int, default=9443)
-    run.add_argument("--webhook-host", default="127.0.0.1",
-                     help="address the API server uses to reach the webhook when not running in a cluster")
-    run.add_argument("--webhook-service", help="NAMESPACE/NAME of the Service in front of the webhook (in cluster)")
-    run.add_argument("--webhook-secret", help="NAMESPACE/NAME of the Secret that holds the webhook certificate")
+    run.add_argument(
+        "--webhook-host",
+        default="127.0.0.1",
+        help="address the API server uses to reach the webhook when not running in a cluster",
+    )
+    run.add_argument(
+        "--webhook-service", help="NAMESPACE/NAME of the Service in front of the webhook (in cluster)"
+    )
+    run.add_argument(
+        "--webhook-secret", help="NAMESPACE/NAME of the Secret that holds the webhook certificate"
+    )
     run.add_argument("--no-webhook", action="store_true", help="do not serve the admission webhook")
     run.add_argument("--leader-elect", action="store_true", help="run as one of several replicas (Lease)")
     run.add_argument("--lease-namespace", help="namespace of the leader Lease (default: $POD_NAMESPACE)")

@@ -31,9 +31,21 @@ def main() -> int:
     kubeconfig = cluster.layout.kubeconfig
     say("== 2/4 the operator")
     metrics = free_port()
-    cluster.launch("rbg-operator", [sys.executable, "-m", "rbg_operator.cli", "run", "--kubeconfig",
-                                    str(cluster.layout.client_kubeconfig("rbg-operator")),
-                                    "--metrics-port", str(metrics), "--webhook-port", str(free_port())])  # fmt: skip
+    cluster.launch(
+        "rbg-operator",
+        [
+            sys.executable,
+            "-m",
+            "rbg_operator.cli",
+            "run",
+            "--kubeconfig",
+            str(cluster.layout.client_kubeconfig("rbg-operator")),
+            "--metrics-port",
+            str(metrics),
+            "--webhook-port",
+            str(free_port()),
+        ],
+    )
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -44,7 +56,10 @@ def main() -> int:
                 say(log_tail(cluster.layout.logs / "rbg-operator.log", 30))
                 return 1
             time.sleep(0.3)
-    say(f"   running (metrics on http://127.0.0.1:{metrics}/metrics, log {cluster.layout.logs}/rbg-operator.log)")
+    say(
+        f"   running (metrics on http://127.0.0.1:{metrics}/metrics, "
+        f"log {cluster.layout.logs}/rbg-operator.log)"
+    )
     say(f"== 3/4 apply {EXAMPLE.relative_to(ROOT)}")
     rbg = yaml.safe_load(EXAMPLE.read_text())
     name = rbg["metadata"]["name"]
@@ -72,11 +87,22 @@ def main() -> int:
             break
         time.sleep(0.5)
     kubectl = str(find_binary("kubectl"))
-    for args in (["get", "rolebasedgroup", name], ["get", "pods", "-l", f"rbg.workloads.x-k8s.io/group-name={name}",
-                 "-o", "custom-columns=POD:.metadata.name,ROLE:.metadata.labels.rbg\\.workloads\\.x-k8s\\.io/role-name,"
-                 "NODE:.spec.nodeName,READY:.status.conditions[?(@.type=='Ready')].status"],
-                 ["get", "rolebasedgroup", name, "-o", "jsonpath={.status.conditions}"]):  # fmt: skip
-        out = subprocess.run([kubectl, "--kubeconfig", str(kubeconfig), *args], capture_output=True, text=True)
+    for args in (
+        ["get", "rolebasedgroup", name],
+        [
+            "get",
+            "pods",
+            "-l",
+            f"rbg.workloads.x-k8s.io/group-name={name}",
+            "-o",
+            "custom-columns=POD:.metadata.name,ROLE:.metadata.labels.rbg\\.workloads\\.x-k8s\\.io/role-name,"
+            "NODE:.spec.nodeName,READY:.status.conditions[?(@.type=='Ready')].status",
+        ],
+        ["get", "rolebasedgroup", name, "-o", "jsonpath={.status.conditions}"],
+    ):
+        out = subprocess.run(
+            [kubectl, "--kubeconfig", str(kubeconfig), *args], capture_output=True, text=True
+        )
         say(out.stdout.rstrip() or out.stderr.rstrip())
     say("")
     say(f"Try it: export KUBECONFIG={kubeconfig}; kubectl get rbg,sts,pods")

@@ -19,6 +19,10 @@ class BinaryError(RuntimeError):
     """A binary cannot be found or built."""
 
 
+def _plain_ldflags(_version: str) -> str:
+    return "-s -w"
+
+
 @dataclass(frozen=True)
 class Tool:
     """One pinned Go module under hack/tools and the binaries it builds."""
@@ -29,7 +33,7 @@ class Tool:
     version_args: tuple[str, ...]
     accepts: Callable[[str, str], bool]  # (found version output, pinned version) -> compatible
     build_tags: str = ""
-    ldflags: Callable[[str], str] = staticmethod(lambda _v: "-s -w")  # type: ignore[assignment]
+    ldflags: Callable[[str], str] = _plain_ldflags
 
 
 def _minor(version: str) -> tuple[int, int] | None:
@@ -208,7 +212,12 @@ def _go_build(
     out: Path,
     log: Callable[[str], None],
 ) -> None:
-    env = {**os.environ, "GOTOOLCHAIN": os.environ.get("GOTOOLCHAIN", "auto"), "CGO_ENABLED": "0", "GOFLAGS": "-mod=readonly"}
+    env = {
+        **os.environ,
+        "GOTOOLCHAIN": os.environ.get("GOTOOLCHAIN", "auto"),
+        "CGO_ENABLED": "0",
+        "GOFLAGS": "-mod=readonly",
+    }
     pkgs = [pkg for _, pkg in binaries]
     tags = ["-tags", tool.build_tags] if tool.build_tags else []
     deps = subprocess.run(
@@ -227,9 +236,8 @@ def _go_build(
     started = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=moddir, env=env, stderr=subprocess.PIPE, text=True)
     assert proc.stderr is not None
-    compiled, last_report, tail = 0, started, []
-    for line in proc.stderr:
-        compiled += 1
+    last_report, tail = started, list[str]()
+    for compiled, line in enumerate(proc.stderr, start=1):
         tail = [*tail[-30:], line.rstrip()]
         now = time.monotonic()
         if now - last_report >= 30:

@@ -91,7 +91,10 @@ def _kubeconfig(server: str, pki: PkiPaths, who: str = "admin") -> str:
         "users": [
             {
                 "name": who,
-                "user": {"client-certificate": str(pki.client_crt(who)), "client-key": str(pki.client_key(who))},
+                "user": {
+                    "client-certificate": str(pki.client_crt(who)),
+                    "client-key": str(pki.client_key(who)),
+                },
             }
         ],
         "contexts": [{"name": "devcluster", "context": {"cluster": "devcluster", "user": who}}],
@@ -108,7 +111,10 @@ _AUDIT_POLICY = {
     "omitStages": ["RequestReceived", "ResponseStarted"],
     "rules": [
         {"level": "None", "verbs": ["get", "list", "watch"]},
-        {"level": "None", "users": [CLIENTS[c][0] for c in ("kube-controller-manager", "kube-scheduler", "kwok")]},
+        {
+            "level": "None",
+            "users": [CLIENTS[c][0] for c in ("kube-controller-manager", "kube-scheduler", "kwok")],
+        },
         {"level": "None", "userGroups": ["system:nodes", "system:serviceaccounts:kube-system"]},
         {"level": "Metadata"},
     ],
@@ -190,11 +196,17 @@ class DevCluster:
                 if since and when < since:
                     continue
                 ref = event.get("objectRef", {})
-                found.append(AuditWrite(
-                    when=when, verb=str(event.get("verb")), resource=str(ref.get("resource", "")),
-                    subresource=str(ref.get("subresource", "")), namespace=str(ref.get("namespace", "")),
-                    name=str(ref.get("name", "")), code=int(event.get("responseStatus", {}).get("code", 0)),
-                ))  # fmt: skip
+                found.append(
+                    AuditWrite(
+                        when=when,
+                        verb=str(event.get("verb")),
+                        resource=str(ref.get("resource", "")),
+                        subresource=str(ref.get("subresource", "")),
+                        namespace=str(ref.get("namespace", "")),
+                        name=str(ref.get("name", "")),
+                        code=int(event.get("responseStatus", {}).get("code", 0)),
+                    )
+                )
         return sorted(found, key=lambda w: w.when)
 
     # -- up ----------------------------------------------------------------------------------------------
@@ -273,69 +285,151 @@ class DevCluster:
         etcd_url = f"http://127.0.0.1:{ports['etcd']}"
         peer_url = f"http://127.0.0.1:{ports['etcd-peer']}"
         self.log("starting etcd")
-        etcd = self._launch("etcd", [
-            binaries["etcd"], "--name=devcluster", f"--data-dir={root / 'etcd'}",
-            f"--listen-client-urls={etcd_url}", f"--advertise-client-urls={etcd_url}",
-            f"--listen-peer-urls={peer_url}", f"--initial-advertise-peer-urls={peer_url}",
-            f"--initial-cluster=devcluster={peer_url}", "--unsafe-no-fsync", "--log-level=warn",
-            "--quota-backend-bytes=8589934592", "--auto-compaction-retention=5m",
-        ], state)  # fmt: skip
+        etcd = self._launch(
+            "etcd",
+            [
+                binaries["etcd"],
+                "--name=devcluster",
+                f"--data-dir={root / 'etcd'}",
+                f"--listen-client-urls={etcd_url}",
+                f"--advertise-client-urls={etcd_url}",
+                f"--listen-peer-urls={peer_url}",
+                f"--initial-advertise-peer-urls={peer_url}",
+                f"--initial-cluster=devcluster={peer_url}",
+                "--unsafe-no-fsync",
+                "--log-level=warn",
+                "--quota-backend-bytes=8589934592",
+                "--auto-compaction-retention=5m",
+            ],
+            state,
+        )
         watched = [etcd]
         rest = Rest(f"http://127.0.0.1:{ports['etcd']}", pki)
-        proc.wait_until("etcd", lambda: "true" in rest.get_text("/health"), timeout=timeout, watch=watched,
-                        log=self.log)  # fmt: skip
+        proc.wait_until(
+            "etcd", lambda: "true" in rest.get_text("/health"), timeout=timeout, watch=watched, log=self.log
+        )
         self.log("starting kube-apiserver")
-        watched.append(self._launch("kube-apiserver", [
-            binaries["kube-apiserver"], f"--etcd-servers={etcd_url}", "--bind-address=127.0.0.1",
-            "--advertise-address=127.0.0.1", f"--secure-port={ports['apiserver']}",
-            f"--tls-cert-file={pki.server_crt}", f"--tls-private-key-file={pki.server_key}",
-            f"--client-ca-file={pki.ca_crt}", f"--service-account-key-file={pki.sa_pub}",
-            f"--service-account-signing-key-file={pki.sa_key}",
-            "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-            "--authorization-mode=RBAC", "--service-cluster-ip-range=10.96.0.0/16",
-            "--allow-privileged=true", "--profiling=false", "--max-requests-inflight=1000",
-            "--max-mutating-requests-inflight=500", "--enable-priority-and-fairness=false",
-            "--endpoint-reconciler-type=none", "--event-ttl=30m", "--v=1",
-            f"--audit-policy-file={audit_policy}", f"--audit-log-path={self.layout.audit_log}",
-            "--audit-log-format=json", "--audit-log-mode=batch", "--audit-log-maxsize=500",
-            "--audit-log-maxbackup=1",
-        ], state))  # fmt: skip
+        watched.append(
+            self._launch(
+                "kube-apiserver",
+                [
+                    binaries["kube-apiserver"],
+                    f"--etcd-servers={etcd_url}",
+                    "--bind-address=127.0.0.1",
+                    "--advertise-address=127.0.0.1",
+                    f"--secure-port={ports['apiserver']}",
+                    f"--tls-cert-file={pki.server_crt}",
+                    f"--tls-private-key-file={pki.server_key}",
+                    f"--client-ca-file={pki.ca_crt}",
+                    f"--service-account-key-file={pki.sa_pub}",
+                    f"--service-account-signing-key-file={pki.sa_key}",
+                    "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+                    "--authorization-mode=RBAC",
+                    "--service-cluster-ip-range=10.96.0.0/16",
+                    "--allow-privileged=true",
+                    "--profiling=false",
+                    "--max-requests-inflight=1000",
+                    "--max-mutating-requests-inflight=500",
+                    "--enable-priority-and-fairness=false",
+                    "--endpoint-reconciler-type=none",
+                    "--event-ttl=30m",
+                    "--v=1",
+                    f"--audit-policy-file={audit_policy}",
+                    f"--audit-log-path={self.layout.audit_log}",
+                    "--audit-log-format=json",
+                    "--audit-log-mode=batch",
+                    "--audit-log-maxsize=500",
+                    "--audit-log-maxbackup=1",
+                ],
+                state,
+            )
+        )
         api = self.rest()
-        proc.wait_until("kube-apiserver /readyz", lambda: api.get_text("/readyz") == "ok", timeout=timeout,
-                        watch=watched, log=self.log)  # fmt: skip
+        proc.wait_until(
+            "kube-apiserver /readyz",
+            lambda: api.get_text("/readyz") == "ok",
+            timeout=timeout,
+            watch=watched,
+            log=self.log,
+        )
         self.log("starting kube-controller-manager, kube-scheduler and kwok")
-        watched.append(self._launch("kube-controller-manager", [
-            binaries["kube-controller-manager"], f"--kubeconfig={self.layout.client_kubeconfig('kube-controller-manager')}",
-            "--leader-elect=false", "--bind-address=127.0.0.1", "--secure-port=0",
-            f"--service-account-private-key-file={pki.sa_key}", f"--root-ca-file={pki.ca_crt}",
-            "--use-service-account-credentials=false", "--controllers=*,-nodeipam,-cloud-node-lifecycle",
-            "--kube-api-qps=1000", "--kube-api-burst=2000", "--concurrent-statefulset-syncs=20",
-            "--concurrent-deployment-syncs=20", "--concurrent-replicaset-syncs=20",
-            "--concurrent-gc-syncs=50", "--concurrent-service-endpoint-syncs=20",
-            "--concurrent-endpoint-syncs=20", "--v=1",
-        ], state))  # fmt: skip
+        watched.append(
+            self._launch(
+                "kube-controller-manager",
+                [
+                    binaries["kube-controller-manager"],
+                    f"--kubeconfig={self.layout.client_kubeconfig('kube-controller-manager')}",
+                    "--leader-elect=false",
+                    "--bind-address=127.0.0.1",
+                    "--secure-port=0",
+                    f"--service-account-private-key-file={pki.sa_key}",
+                    f"--root-ca-file={pki.ca_crt}",
+                    "--use-service-account-credentials=false",
+                    "--controllers=*,-nodeipam,-cloud-node-lifecycle",
+                    "--kube-api-qps=1000",
+                    "--kube-api-burst=2000",
+                    "--concurrent-statefulset-syncs=20",
+                    "--concurrent-deployment-syncs=20",
+                    "--concurrent-replicaset-syncs=20",
+                    "--concurrent-gc-syncs=50",
+                    "--concurrent-service-endpoint-syncs=20",
+                    "--concurrent-endpoint-syncs=20",
+                    "--v=1",
+                ],
+                state,
+            )
+        )
         sched_cfg = root / "scheduler.yaml"
         sched_cfg.write_text(_scheduler_config(self.layout.client_kubeconfig("kube-scheduler")))
-        watched.append(self._launch("kube-scheduler", [
-            binaries["kube-scheduler"], f"--config={sched_cfg}", "--bind-address=127.0.0.1",
-            "--secure-port=0", "--v=1",
-        ], state))  # fmt: skip
+        watched.append(
+            self._launch(
+                "kube-scheduler",
+                [
+                    binaries["kube-scheduler"],
+                    f"--config={sched_cfg}",
+                    "--bind-address=127.0.0.1",
+                    "--secure-port=0",
+                    "--v=1",
+                ],
+                state,
+            )
+        )
         stage_args = [f"--config={p}" for p in sorted(STAGES_DIR.glob("*.yaml"))]
-        watched.append(self._launch("kwok", [
-            binaries["kwok"], f"--kubeconfig={self.layout.client_kubeconfig('kwok')}", *stage_args, "--manage-all-nodes=false",
-            f"--manage-nodes-with-annotation-selector={KWOK_NODE_ANNOTATION}={KWOK_NODE_VALUE}",
-            f"--server-address=127.0.0.1:{ports['kwok']}", "--node-lease-duration-seconds=40",
-            "--node-ip=10.63.255.254", "--cidr=10.62.0.1/16",
-        ], state))  # fmt: skip
+        watched.append(
+            self._launch(
+                "kwok",
+                [
+                    binaries["kwok"],
+                    f"--kubeconfig={self.layout.client_kubeconfig('kwok')}",
+                    *stage_args,
+                    "--manage-all-nodes=false",
+                    f"--manage-nodes-with-annotation-selector={KWOK_NODE_ANNOTATION}={KWOK_NODE_VALUE}",
+                    f"--server-address=127.0.0.1:{ports['kwok']}",
+                    "--node-lease-duration-seconds=40",
+                    "--node-ip=10.63.255.254",
+                    "--cidr=10.62.0.1/16",
+                ],
+                state,
+            )
+        )
         for crd_dir in [EXTRA_CRDS_DIR, *options.crd_dirs]:
             self._apply_crds(api, crd_dir)
         self._create_nodes(api, options.shape)
         names = {n["metadata"]["name"] for n in node_manifests(options.shape)}
-        proc.wait_until(f"{len(names)} nodes Ready", lambda: self._ready_nodes(api) >= names, timeout=timeout,
-                        watch=watched, log=self.log)  # fmt: skip
-        proc.wait_until("the default ServiceAccount",
-                        lambda: bool(api.request("GET", "/api/v1/namespaces/default/serviceaccounts/default")),
-                        timeout=timeout, watch=watched, log=self.log)  # fmt: skip
+        proc.wait_until(
+            f"{len(names)} nodes Ready",
+            lambda: self._ready_nodes(api) >= names,
+            timeout=timeout,
+            watch=watched,
+            log=self.log,
+        )
+        proc.wait_until(
+            "the default ServiceAccount",
+            lambda: bool(api.request("GET", "/api/v1/namespaces/default/serviceaccounts/default")),
+            timeout=timeout,
+            watch=watched,
+            log=self.log,
+        )
 
     def _apply_crds(self, api: Rest, crd_dir: Path) -> None:
         files = sorted(crd_dir.glob("*.yaml")) if crd_dir.is_dir() else []
@@ -348,15 +442,25 @@ class DevCluster:
                 api.apply(f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}", doc)
                 names.append(name)
         for name in names:
-            path = f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}"
-            proc.wait_until(f"CRD {name} established", lambda p=path: _established(api.request("GET", p)),
-                            timeout=30, log=self.log)  # fmt: skip
+            crd_path = f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}"
+
+            def established(p: str = crd_path) -> bool:
+                return _established(api.request("GET", p))
+
+            proc.wait_until(
+                f"CRD {name} established",
+                established,
+                timeout=30,
+                log=self.log,
+            )
         if names:
             self.log(f"  installed {len(names)} CRDs from {crd_dir}")
 
     def _create_nodes(self, api: Rest, shape: ClusterShape) -> None:
         manifests = node_manifests(shape)
-        self.log(f"creating {len(manifests)} simulated nodes ({shape.gpu_nodes} x {shape.gpus_per_node} GPUs)")
+        self.log(
+            f"creating {len(manifests)} simulated nodes ({shape.gpu_nodes} x {shape.gpus_per_node} GPUs)"
+        )
         for node in manifests:
             try:
                 api.request("POST", "/api/v1/nodes", node)

@@ -48,7 +48,12 @@ class ClusterShape:
     pods_per_node: int = 256
 
     def validate(self) -> None:
-        for field in ("gpus_per_node", "nodes_per_nvlink_domain", "nvlink_domains_per_rack", "racks_per_zone"):
+        for field in (
+            "gpus_per_node",
+            "nodes_per_nvlink_domain",
+            "nvlink_domains_per_rack",
+            "racks_per_zone",
+        ):
             if getattr(self, field) < 1:
                 raise ValueError(f"{field} must be at least 1")
         if self.gpu_nodes < 0 or self.cpu_nodes < 0 or self.gpu_nodes + self.cpu_nodes == 0:
@@ -122,7 +127,12 @@ def node_manifests(shape: ClusterShape) -> list[dict[str, Any]]:
             LABEL_ROLE: "gpu",
         }
         nodes.append(_node(f"gpu-node-{i}", i, labels, gpu_capacity))
-    cpu_capacity = {"cpu": "64", "memory": "256Gi", "ephemeral-storage": "1Ti", "pods": str(shape.pods_per_node)}
+    cpu_capacity = {
+        "cpu": "64",
+        "memory": "256Gi",
+        "ephemeral-storage": "1Ti",
+        "pods": str(shape.pods_per_node),
+    }
     for j in range(shape.cpu_nodes):
         labels = {LABEL_REGION: shape.region, LABEL_ZONE: f"{shape.region}-a", LABEL_ROLE: "cpu"}
         nodes.append(_node(f"cpu-node-{j}", shape.gpu_nodes + j, labels, cpu_capacity))

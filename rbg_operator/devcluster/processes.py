@@ -120,7 +120,7 @@ def wait_until(
         try:
             if check():
                 return
-        except Exception:  # noqa: S110  # not ready yet; keep polling until the deadline
+        except Exception:  # not ready yet; keep polling until the deadline
             pass
         for spec, pid in watch or []:
             if not alive(pid):

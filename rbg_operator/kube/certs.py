@@ -37,8 +37,9 @@ def _name(common_name: str, org: str | None) -> x509.Name:
     return x509.Name(attrs)
 
 
-def _builder(subject: x509.Name, issuer: x509.Name, public: ec.EllipticCurvePublicKey, days: int,
-             is_ca: bool) -> x509.CertificateBuilder:  # fmt: skip
+def _builder(
+    subject: x509.Name, issuer: x509.Name, public: ec.EllipticCurvePublicKey, days: int, is_ca: bool
+) -> x509.CertificateBuilder:
     now = datetime.datetime.now(datetime.UTC)
     return (
         x509.CertificateBuilder()
@@ -56,9 +57,16 @@ def make_ca(common_name: str, days: int = 3650) -> KeyPair:
     key = ec.generate_private_key(ec.SECP256R1())
     name = _name(common_name, None)
     usage = x509.KeyUsage(
-        digital_signature=True, content_commitment=False, key_encipherment=False, data_encipherment=False,
-        key_agreement=False, key_cert_sign=True, crl_sign=True, encipher_only=False, decipher_only=False,
-    )  # fmt: skip
+        digital_signature=True,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=True,
+        crl_sign=True,
+        encipher_only=False,
+        decipher_only=False,
+    )
     cert = (
         _builder(name, name, key.public_key(), days, True)
         .add_extension(usage, critical=True)

@@ -7,6 +7,7 @@ keeps one field manager for every server-side apply and reports every request to
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import AsyncIterator, Callable
@@ -68,13 +69,15 @@ class KubeClient:
         self._observer = observer
 
     @classmethod
-    async def connect(cls, kubeconfig: str | None = None, observer: RequestObserver | None = None) -> KubeClient:
+    async def connect(
+        cls, kubeconfig: str | None = None, observer: RequestObserver | None = None
+    ) -> KubeClient:
         """In-cluster config when running in a pod, else ``kubeconfig`` / ``$KUBECONFIG`` / ~/.kube/config."""
         configuration = kclient.Configuration()
         try:
             if kubeconfig is not None:
                 raise kconfig.ConfigException("explicit kubeconfig")
-            kconfig.load_incluster_config(client_configuration=configuration)
+            kconfig.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
         except kconfig.ConfigException:
             await kconfig.load_kube_config(config_file=kubeconfig, client_configuration=configuration)
         configuration.connection_pool_maxsize = 64
@@ -95,7 +98,7 @@ class KubeClient:
         query: dict[str, str] | None = None,
         body: Any = None,
         content_type: str = "application/json",
-        timeout: float | aiohttp.ClientTimeout = 30.0,
+        request_timeout: float | aiohttp.ClientTimeout = 30.0,
     ) -> aiohttp.ClientResponse:
         headers = {"Content-Type": content_type, "Accept": "application/json"}
         resp: aiohttp.ClientResponse = await self._api.call_api(
@@ -106,7 +109,7 @@ class KubeClient:
             body=body,
             auth_settings=["BearerToken"],
             _preload_content=False,
-            _request_timeout=timeout,
+            _request_timeout=request_timeout,
         )
         return resp
 
@@ -184,7 +187,7 @@ class KubeClient:
         started = time.monotonic()
         timeout = aiohttp.ClientTimeout(total=None, sock_read=timeout_seconds + 30, sock_connect=30)
         try:
-            resp = await self._send("GET", res.path(namespace), query=query, timeout=timeout)
+            resp = await self._send("GET", res.path(namespace), query=query, request_timeout=timeout)
         except kclient.exceptions.ApiException as err:
             raise _api_error(err.status or 0, err.reason or "", err.body) from None
         if self._observer is not None:
@@ -198,10 +201,14 @@ class KubeClient:
                 event = json.loads(line)
                 if event.get("type") == "ERROR":
                     status = event.get("object", {})
-                    raise ApiError(int(status.get("code", 500)), status.get("reason", ""), status.get("message", ""))
+                    raise ApiError(
+                        int(status.get("code", 500)), status.get("reason", ""), status.get("message", "")
+                    )
                 yield WatchEvent(event["type"], event["object"])
 
-    async def create(self, res: Resource, obj: dict[str, Any], namespace: str | None = None) -> dict[str, Any]:
+    async def create(
+        self, res: Resource, obj: dict[str, Any], namespace: str | None = None
+    ) -> dict[str, Any]:
         return await self.request("POST", res.path(namespace), body=obj, plural=res.plural)
 
     async def apply(
@@ -283,7 +290,5 @@ def _api_error(status: int, reason: str, raw: bytes | str | None) -> ApiError:
 
 async def cancel_quietly(task: asyncio.Task[Any]) -> None:
     task.cancel()
-    try:
+    with contextlib.suppress(asyncio.CancelledError, Exception):
         await task
-    except (asyncio.CancelledError, Exception):  # noqa: BLE001 - shutting down
-        pass

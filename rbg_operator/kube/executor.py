@@ -42,8 +42,13 @@ async def post_event(client: KubeClient, ref: ObjectRef, event: Event) -> None:
         "apiVersion": "v1",
         "kind": "Event",
         "metadata": {"name": f"{ref.name}.{secrets.token_hex(8)}", "namespace": ref.namespace},
-        "involvedObject": {"apiVersion": ref.resource.api_version, "kind": ref.resource.kind,
-                           "name": ref.name, "namespace": ref.namespace, "uid": ref.uid},
+        "involvedObject": {
+            "apiVersion": ref.resource.api_version,
+            "kind": ref.resource.kind,
+            "name": ref.name,
+            "namespace": ref.namespace,
+            "uid": ref.uid,
+        },
         "reason": event.reason,
         "message": event.message[:1024],
         "type": event.type,
@@ -53,7 +58,7 @@ async def post_event(client: KubeClient, ref: ObjectRef, event: Event) -> None:
         "firstTimestamp": now,
         "lastTimestamp": now,
         "count": 1,
-    }  # fmt: skip
+    }
     await client.create(EVENT, body, ref.namespace)
 
 

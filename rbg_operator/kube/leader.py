@@ -5,10 +5,11 @@ clocks), every write is a compare-and-swap on resourceVersion, and a clean shutd
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,7 +76,9 @@ class LeaderElector:
         record = (holder, str(spec.get("renewTime", "")))
         if record != self._observed:
             self._observed, self._observed_at = record, time.monotonic()
-        expired = time.monotonic() - self._observed_at > float(spec.get("leaseDurationSeconds", cfg.lease_seconds))
+        expired = time.monotonic() - self._observed_at > float(
+            spec.get("leaseDurationSeconds", cfg.lease_seconds)
+        )
         if holder and holder != cfg.identity and not expired:
             return False
         body = {**current, "spec": self._spec(current)}
@@ -88,7 +91,7 @@ class LeaderElector:
             raise
         return True
 
-    async def run(self, lead: Callable[[], Awaitable[None]]) -> None:
+    async def run(self, lead: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """Campaign until leader, then run ``lead()`` while renewing; return when leadership is lost
         (the caller should then stop: a process that lost the lease must not keep writing)."""
         cfg = self.config
@@ -119,10 +122,8 @@ class LeaderElector:
         finally:
             self.is_leader.clear()
             leading.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await leading
-            except asyncio.CancelledError:
-                pass
 
     async def release(self) -> None:
         """Give the lease up on a clean shutdown so a standby takes over at once."""
@@ -133,7 +134,10 @@ class LeaderElector:
         spec = {**current["spec"], "holderIdentity": "", "leaseDurationSeconds": 1, "renewTime": _now()}
         try:
             await self._client.request(
-                "PUT", LEASE.path(cfg.namespace, cfg.name), body={**current, "spec": spec}, plural=LEASE.plural
+                "PUT",
+                LEASE.path(cfg.namespace, cfg.name),
+                body={**current, "spec": spec},
+                plural=LEASE.plural,
             )
         except ApiError as err:
             log.warning("could not release the lease: %s", err)

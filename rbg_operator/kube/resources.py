@@ -19,7 +19,9 @@ class Resource:
     def api_version(self) -> str:
         return f"{self.group}/{self.version}" if self.group else self.version
 
-    def path(self, namespace: str | None = None, name: str | None = None, subresource: str | None = None) -> str:
+    def path(
+        self, namespace: str | None = None, name: str | None = None, subresource: str | None = None
+    ) -> str:
         base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
         if self.namespaced and namespace:
             base += f"/namespaces/{namespace}"
@@ -51,18 +53,38 @@ RBG_SET = Resource(WORKLOADS, "v1alpha1", "RoleBasedGroupSet", "rolebasedgroupse
 RBG_SA = Resource(WORKLOADS, "v1alpha1", "RoleBasedGroupScalingAdapter", "rolebasedgroupscalingadapters")
 INSTANCESET = Resource(WORKLOADS, "v1alpha1", "InstanceSet", "instancesets")
 INSTANCE = Resource(WORKLOADS, "v1alpha1", "Instance", "instances")
-RUNTIME_PROFILE = Resource(WORKLOADS, "v1alpha1", "ClusterEngineRuntimeProfile", "clusterengineruntimeprofiles", False)
+RUNTIME_PROFILE = Resource(
+    WORKLOADS, "v1alpha1", "ClusterEngineRuntimeProfile", "clusterengineruntimeprofiles", False
+)
 PODGROUP_COSCHED = Resource("scheduling.x-k8s.io", "v1alpha1", "PodGroup", "podgroups")
 PODGROUP_VOLCANO = Resource("scheduling.volcano.sh", "v1beta1", "PodGroup", "podgroups")
 
 BY_KIND: dict[tuple[str, str], Resource] = {
     (r.api_version, r.kind): r
     for r in (
-        POD, SERVICE, CONFIGMAP, SECRET, EVENT, NAMESPACE, STATEFULSET, DEPLOYMENT, CONTROLLER_REVISION, PDB,
-        LEASE, LWS, CRD, RBG, RBG_SET, RBG_SA, INSTANCESET, INSTANCE, RUNTIME_PROFILE, PODGROUP_COSCHED,
+        POD,
+        SERVICE,
+        CONFIGMAP,
+        SECRET,
+        EVENT,
+        NAMESPACE,
+        STATEFULSET,
+        DEPLOYMENT,
+        CONTROLLER_REVISION,
+        PDB,
+        LEASE,
+        LWS,
+        CRD,
+        RBG,
+        RBG_SET,
+        RBG_SA,
+        INSTANCESET,
+        INSTANCE,
+        RUNTIME_PROFILE,
+        PODGROUP_COSCHED,
         PODGROUP_VOLCANO,
     )
-}  # fmt: skip
+}
 
 
 def resource_for(api_version: str, kind: str) -> Resource:

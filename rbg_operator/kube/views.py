@@ -115,5 +115,7 @@ def revision_view(obj: dict[str, Any]) -> RevisionView:
         uid=meta.get("uid", ""),
         revision=int(obj.get("revision", 0)),
         labels=meta.get("labels") or {},
-        data_hash=(meta.get("labels") or {}).get("rolebasedgroup.workloads.x-k8s.io/controller-revision-hash", ""),
+        data_hash=(meta.get("labels") or {}).get(
+            "rolebasedgroup.workloads.x-k8s.io/controller-revision-hash", ""
+        ),
     )

@@ -8,6 +8,7 @@ import logging
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .certs import KeyPair, covers, issue, make_ca
 from .client import ApiError, KubeClient
@@ -56,12 +57,25 @@ async def ensure_serving_cert(
             if pair is not None and covers(pair[1], dns, ips, _RENEW_DAYS):
                 break
             ca, cert = _generate(dns, ips)
-            body = {
-                "apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
-                "metadata": {"name": name, "namespace": ns, "labels": {"app.kubernetes.io/name": "rbg-operator"}},
-                "data": {k: base64.b64encode(v).decode() for k, v in
-                         {"ca.crt": ca.cert, "ca.key": ca.key, "tls.crt": cert.cert, "tls.key": cert.key}.items()},
-            }  # fmt: skip
+            body: dict[str, Any] = {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "type": "kubernetes.io/tls",
+                "metadata": {
+                    "name": name,
+                    "namespace": ns,
+                    "labels": {"app.kubernetes.io/name": "rbg-operator"},
+                },
+                "data": {
+                    k: base64.b64encode(v).decode()
+                    for k, v in {
+                        "ca.crt": ca.cert,
+                        "ca.key": ca.key,
+                        "tls.crt": cert.cert,
+                        "tls.key": cert.key,
+                    }.items()
+                },
+            }
             try:
                 if current is None:
                     await client.create(SECRET, body, ns)

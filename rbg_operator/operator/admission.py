@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import kopf
+
 from rbg_operator.api.validation import errors_only, validate_object
 from rbg_operator.kube.client import KubeClient
 from rbg_operator.kube.webhook_certs import ensure_serving_cert
@@ -21,7 +22,7 @@ class WebhookSettings:
     Service (in cluster); ``secret`` (namespace, name) shares the certificate between replicas."""
 
     port: int = 9443
-    listen: str = "0.0.0.0"  # noqa: S104 - the API server must reach it
+    listen: str = "0.0.0.0"
     url_host: str = "127.0.0.1"
     service: tuple[str, str] | None = None  # (namespace, name)
     secret: tuple[str, str] | None = None
@@ -38,8 +39,10 @@ class _ServiceWebhookServer(kopf.WebhookServer):
     async def __call__(self, fn: Any) -> AsyncIterator[Any]:
         async for config in super().__call__(fn):
             ns, name = self._service
-            yield {"service": {"namespace": ns, "name": name, "port": self._service_port},
-                   "caBundle": config["caBundle"]}  # fmt: skip
+            yield {
+                "service": {"namespace": ns, "name": name, "port": self._service_port},
+                "caBundle": config["caBundle"],
+            }
 
 
 async def server(client: KubeClient, ws: WebhookSettings) -> kopf.WebhookServer:
@@ -47,11 +50,24 @@ async def server(client: KubeClient, ws: WebhookSettings) -> kopf.WebhookServer:
         ns, name = ws.service
         dns = (f"{name}.{ns}.svc", f"{name}.{ns}.svc.cluster.local", f"{name}.{ns}", name)
         files = await ensure_serving_cert(client, dns, (), ws.secret)
-        return _ServiceWebhookServer(ws.service, 443, addr=ws.listen, port=ws.port, certfile=str(files.cert),
-                                     pkeyfile=str(files.key), cadata=files.ca)  # fmt: skip
+        return _ServiceWebhookServer(
+            ws.service,
+            443,
+            addr=ws.listen,
+            port=ws.port,
+            certfile=str(files.cert),
+            pkeyfile=str(files.key),
+            cadata=files.ca,
+        )
     files = await ensure_serving_cert(client, ("localhost",), (ws.url_host,), ws.secret)
-    return kopf.WebhookServer(addr=ws.listen, port=ws.port, host=ws.url_host, certfile=str(files.cert),
-                              pkeyfile=str(files.key), cadata=files.ca)  # fmt: skip
+    return kopf.WebhookServer(
+        addr=ws.listen,
+        port=ws.port,
+        host=ws.url_host,
+        certfile=str(files.cert),
+        pkeyfile=str(files.key),
+        cadata=files.ca,
+    )
 
 
 def _check(kind: str) -> Callable[..., None]:
@@ -76,5 +92,11 @@ def register(registry: kopf.OperatorRegistry) -> None:
         ("InstanceSet", "instancesets"),
         ("ClusterEngineRuntimeProfile", "clusterengineruntimeprofiles"),
     ):
-        kopf.on.validate(GROUP, VERSION, plural, id=f"validate-{plural}", operations=["CREATE", "UPDATE"],
-                         registry=registry)(_check(kind))  # fmt: skip
+        kopf.on.validate(
+            GROUP,
+            VERSION,
+            plural,
+            id=f"validate-{plural}",
+            operations=["CREATE", "UPDATE"],
+            registry=registry,
+        )(_check(kind))

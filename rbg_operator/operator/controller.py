@@ -60,7 +60,8 @@ class Controller:
         self.objects: list[Informer[ObjectView, GroupKey]] = []
         self.revisions: list[Informer[RevisionView, GroupKey]] = []
         self.lws: list[Informer[WorkloadView, GroupKey]] = []
-        for ns in self.namespaces or [None]:
+        scopes: list[str | None] = list(self.namespaces) or [None]
+        for ns in scopes:
             self.groups.append(self._informer(r.RBG, _parse_group, _self_key, None, ns))
             for res in (r.STATEFULSET, r.DEPLOYMENT, r.LWS):
                 inf = self._informer(res, workload_view, _group_of, CHILD_SELECTOR, ns)
@@ -69,17 +70,29 @@ class Controller:
                     self.lws.append(inf)
             for res in (r.SERVICE, r.CONFIGMAP):
                 self.objects.append(self._informer(res, object_view, _group_of, CHILD_SELECTOR, ns))
-            self.revisions.append(self._informer(r.CONTROLLER_REVISION, revision_view, _group_of, CHILD_SELECTOR, ns))
+            self.revisions.append(
+                self._informer(r.CONTROLLER_REVISION, revision_view, _group_of, CHILD_SELECTOR, ns)
+            )
         self.profiles: Informer[ClusterEngineRuntimeProfile, GroupKey] = Informer(
-            self.client, r.RUNTIME_PROFILE, ClusterEngineRuntimeProfile.from_dict, self._users_of_profile,
+            self.client,
+            r.RUNTIME_PROFILE,
+            ClusterEngineRuntimeProfile.from_dict,
+            self._users_of_profile,
             self.queue.add,
-        )  # fmt: skip
+        )
         self._tasks: list[asyncio.Task[Any]] = []
 
-    def _informer(self, res: r.Resource, transform: Callable[[dict[str, Any]], Any],
-                  owners: Callable[[dict[str, Any]], list[GroupKey]], selector: str | None,
-                  namespace: str | None) -> Informer[Any, GroupKey]:  # fmt: skip
-        return Informer(self.client, res, transform, owners, self.queue.add, selector=selector, namespace=namespace)
+    def _informer(
+        self,
+        res: r.Resource,
+        transform: Callable[[dict[str, Any]], Any],
+        owners: Callable[[dict[str, Any]], list[GroupKey]],
+        selector: str | None,
+        namespace: str | None,
+    ) -> Informer[Any, GroupKey]:
+        return Informer(
+            self.client, res, transform, owners, self.queue.add, selector=selector, namespace=namespace
+        )
 
     def _all_informers(self) -> list[Informer[Any, GroupKey]]:
         return [*self.groups, *self.workloads, *self.objects, *self.revisions, self.profiles]
@@ -89,16 +102,22 @@ class Controller:
         users = []
         for inf in self.groups:
             for rbg in inf.all():
-                if rbg and any(e.profile_name == name for role in rbg.spec.roles for e in role.engine_runtimes or []):
+                if rbg and any(
+                    e.profile_name == name for role in rbg.spec.roles for e in role.engine_runtimes or []
+                ):
                     users.append((rbg.metadata.namespace or "", rbg.metadata.name or ""))
         return users
 
     # -- lifecycle ---------------------------------------------------------------------------------------
     async def start(self) -> None:
         started = time.monotonic()
-        self._tasks = [asyncio.create_task(i.run(), name=f"watch-{i.resource.plural}") for i in self._all_informers()]
+        self._tasks = [
+            asyncio.create_task(i.run(), name=f"watch-{i.resource.plural}") for i in self._all_informers()
+        ]
         await asyncio.gather(*(i.synced.wait() for i in self._all_informers()))
-        log.info("caches synced in %.2fs; %d groups", time.monotonic() - started, sum(len(g) for g in self.groups))
+        log.info(
+            "caches synced in %.2fs; %d groups", time.monotonic() - started, sum(len(g) for g in self.groups)
+        )
         for inf in self.groups:
             for key in inf.owners():
                 self.queue.add(key)
@@ -124,8 +143,13 @@ class Controller:
             except Exception as err:
                 result = "error"
                 wait = self.queue.add_rate_limited(key)
-                log.warning("reconcile of %s/%s failed (retry in %.1fs): %s", *key, wait, err,
-                            exc_info=not isinstance(err, ApiError))  # fmt: skip
+                log.warning(
+                    "reconcile of %s/%s failed (retry in %.1fs): %s",
+                    *key,
+                    wait,
+                    err,
+                    exc_info=not isinstance(err, ApiError),
+                )
             finally:
                 self.queue.done(key)
                 self.metrics.reconciled("RoleBasedGroup", result, time.monotonic() - started)
@@ -160,7 +184,8 @@ class Controller:
         ref = ObjectRef(r.RBG, key[0], key[1], rbg.metadata.uid or "")
         outcome = await execute(self.client, ref, plan)
         for obj in outcome.applied:
-            for inf in (*self.workloads, *self.objects, *self.revisions):
+            caches: list[Informer[Any, GroupKey]] = [*self.workloads, *self.objects, *self.revisions]
+            for inf in caches:
                 if obj.get("kind") == inf.resource.kind and obj.get("apiVersion") == inf.resource.api_version:
                     inf.observe(obj)
         if outcome.status is not None:

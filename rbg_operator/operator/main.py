@@ -72,7 +72,7 @@ async def _serve_http(rt: Runtime) -> web.AppRunner:
     app.add_routes([web.get("/metrics", metrics), web.get("/healthz", healthz), web.get("/readyz", readyz)])
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, "0.0.0.0", rt.settings.metrics_port).start()  # noqa: S104 - metrics endpoint
+    await web.TCPSite(runner, "0.0.0.0", rt.settings.metrics_port).start()
     return runner
 
 
@@ -97,8 +97,9 @@ def build_registry(settings: Settings) -> kopf.OperatorRegistry:
         rt.controller = Controller(rt.client, rt.metrics, rt.settings.namespaces, rt.settings.workers)
         if rt.settings.leader_election:
             identity = f"{socket.gethostname()}_{uuid.uuid4().hex[:8]}"
-            rt.elector = LeaderElector(rt.client, LeaseConfig(rt.settings.lease_name, rt.settings.lease_namespace,
-                                                              identity))  # fmt: skip
+            rt.elector = LeaderElector(
+                rt.client, LeaseConfig(rt.settings.lease_name, rt.settings.lease_namespace, identity)
+            )
             rt.tasks.append(asyncio.create_task(_lead(rt), name="leader-election"))
         else:
             await rt.controller.start()
@@ -136,16 +137,23 @@ async def _lead(rt: Runtime) -> None:
 
 
 def run_operator(settings: Settings, verbose: bool = False) -> int:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     for noisy in ("kopf.objects", "kopf._core.reactor.observation", "kopf.activities.probe"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     if settings.kubeconfig:
         os.environ["KUBECONFIG"] = settings.kubeconfig  # kopf's own login reads it
     runtime = Runtime(settings=settings, metrics=Metrics())
     registry = build_registry(settings)
-    asyncio.run(kopf.operator(
-        registry=registry, memo=kopf.Memo(runtime=runtime), standalone=True,
-        clusterwide=not settings.namespaces, namespaces=settings.namespaces,
-    ))  # fmt: skip
+    asyncio.run(
+        kopf.operator(
+            registry=registry,
+            memo=kopf.Memo(runtime=runtime),
+            standalone=True,
+            clusterwide=not settings.namespaces,
+            namespaces=settings.namespaces,
+        )
+    )
     return 0

@@ -14,19 +14,44 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         reg = self.registry
-        self.reconcile_total = Counter("rbg_operator_reconcile_total", "Reconciles by kind and result",
-                                       ["kind", "result"], registry=reg)  # fmt: skip
-        self.reconcile_seconds = Histogram("rbg_operator_reconcile_duration_seconds", "Reconcile duration",
-                                           ["kind"], buckets=_BUCKETS, registry=reg)  # fmt: skip
-        self.queue_depth = Gauge("rbg_operator_workqueue_depth", "Keys waiting in the work queue", registry=reg)
-        self.api_requests = Counter("rbg_operator_api_requests_total", "API requests by verb, resource and code",
-                                    ["verb", "resource", "code"], registry=reg)  # fmt: skip
-        self.api_seconds = Histogram("rbg_operator_api_request_duration_seconds", "API request latency",
-                                     ["verb"], buckets=_BUCKETS, registry=reg)  # fmt: skip
-        self.group_ready = Gauge("rbg_operator_group_ready", "1 when the RoleBasedGroup is Ready",
-                                 ["namespace", "group"], registry=reg)  # fmt: skip
-        self.role_replicas = Gauge("rbg_operator_role_replicas", "Replicas of a role by state",
-                                   ["namespace", "group", "role", "state"], registry=reg)  # fmt: skip
+        self.reconcile_total = Counter(
+            "rbg_operator_reconcile_total", "Reconciles by kind and result", ["kind", "result"], registry=reg
+        )
+        self.reconcile_seconds = Histogram(
+            "rbg_operator_reconcile_duration_seconds",
+            "Reconcile duration",
+            ["kind"],
+            buckets=_BUCKETS,
+            registry=reg,
+        )
+        self.queue_depth = Gauge(
+            "rbg_operator_workqueue_depth", "Keys waiting in the work queue", registry=reg
+        )
+        self.api_requests = Counter(
+            "rbg_operator_api_requests_total",
+            "API requests by verb, resource and code",
+            ["verb", "resource", "code"],
+            registry=reg,
+        )
+        self.api_seconds = Histogram(
+            "rbg_operator_api_request_duration_seconds",
+            "API request latency",
+            ["verb"],
+            buckets=_BUCKETS,
+            registry=reg,
+        )
+        self.group_ready = Gauge(
+            "rbg_operator_group_ready",
+            "1 when the RoleBasedGroup is Ready",
+            ["namespace", "group"],
+            registry=reg,
+        )
+        self.role_replicas = Gauge(
+            "rbg_operator_role_replicas",
+            "Replicas of a role by state",
+            ["namespace", "group", "role", "state"],
+            registry=reg,
+        )
         self._roles: dict[tuple[str, str], set[str]] = {}
 
     def api_request(self, verb: str, resource: str, code: int, seconds: float) -> None:

@@ -4,6 +4,7 @@ scheduled for later (requeue delays, error back-off). Same contract as client-go
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
 import time
@@ -36,7 +37,7 @@ class WorkQueue(Generic[K]):
         return len(self._delayed)
 
     def add(self, key: K) -> None:
-        """Queue ``key`` now; a no-op if it is already queued. If it is being processed, it runs again after."""
+        """Queue ``key`` now; a no-op if it is already queued; if it is being processed, again after."""
         self.added += 1
         if key in self._dirty:
             return
@@ -56,7 +57,7 @@ class WorkQueue(Generic[K]):
         """Queue ``key`` after an exponential back-off for its consecutive failures; returns the delay."""
         n = self._failures.get(key, 0)
         self._failures[key] = n + 1
-        delay = min(self._base * (2**n), self._max)
+        delay = float(min(self._base * (2**n), self._max))
         self.add_after(key, delay)
         return delay
 
@@ -83,10 +84,8 @@ class WorkQueue(Generic[K]):
                     self._wakeup.set()
                 return key
             self._wakeup.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=wait)
-            except TimeoutError:
-                pass
 
     def done(self, key: K) -> None:
         self._processing.discard(key)

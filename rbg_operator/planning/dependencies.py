@@ -55,7 +55,7 @@ def check(deps: Mapping[str, Sequence[str]], order: Sequence[str] | None = None)
         state[role] = 1
         for dep in deps[role]:
             if state.get(dep) == 1:
-                return [*stack[stack.index(dep):], dep] if dep in stack else [role, dep]
+                return [*stack[stack.index(dep) :], dep] if dep in stack else [role, dep]
             if state.get(dep) is None:
                 cycle = visit(dep, [*stack, dep])
                 if cycle:
@@ -67,6 +67,10 @@ def check(deps: Mapping[str, Sequence[str]], order: Sequence[str] | None = None)
         if state.get(role) is None:
             cycle = visit(role, [role])
             if cycle:
-                return [DependencyError(f"spec.roles[{index[cycle[0]]}].dependencies",
-                                        "dependency cycle: " + " -> ".join(cycle))]  # fmt: skip
+                return [
+                    DependencyError(
+                        f"spec.roles[{index[cycle[0]]}].dependencies",
+                        "dependency cycle: " + " -> ".join(cycle),
+                    )
+                ]
     return []

@@ -84,9 +84,16 @@ def role_labels(namespace: str, group: str, role: str) -> dict[str, str]:
     return {**group_labels(namespace, group), keys.LABEL_ROLE_NAME_V1: role, keys.LABEL_ROLE_NAME_V2: role}
 
 
-def owner_reference(api_version: str, kind: str, name: str, uid: str, controller: bool = True) -> dict[str, Any]:
-    ref: dict[str, Any] = {"apiVersion": api_version, "kind": kind, "name": name, "uid": uid,
-                           "blockOwnerDeletion": True}  # fmt: skip
+def owner_reference(
+    api_version: str, kind: str, name: str, uid: str, controller: bool = True
+) -> dict[str, Any]:
+    ref: dict[str, Any] = {
+        "apiVersion": api_version,
+        "kind": kind,
+        "name": name,
+        "uid": uid,
+        "blockOwnerDeletion": True,
+    }
     if controller:
         ref["controller"] = True
     return ref

@@ -47,7 +47,9 @@ def role_hash(rbg: RoleBasedGroup, index: int) -> str:
     data.pop("replicas", None)
     parts: list[object] = [data]
     if role.template_ref is not None:
-        parts += [t.template.to_dict() for t in rbg.spec.role_templates or [] if t.name == role.template_ref.name]
+        parts += [
+            t.template.to_dict() for t in rbg.spec.role_templates or [] if t.name == role.template_ref.name
+        ]
     return names.content_hash(parts)
 
 
@@ -60,30 +62,45 @@ def _with_hash(manifest: Manifest) -> Manifest:
 def _needs_apply(manifest: Manifest, observed: WorkloadView | ObjectView | None) -> bool:
     if observed is None:
         return True
-    return observed.annotations.get(keys.ANNOTATION_APPLIED_HASH) != (manifest.metadata.annotations or {}).get(
-        keys.ANNOTATION_APPLIED_HASH
-    )
+    return observed.annotations.get(keys.ANNOTATION_APPLIED_HASH) != (
+        manifest.metadata.annotations or {}
+    ).get(keys.ANNOTATION_APPLIED_HASH)
 
 
 def _revision(rbg: RoleBasedGroup, revisions: Sequence[RevisionView], plan: Plan) -> None:
     """A ControllerRevision per distinct spec (roles without replicas, and roleTemplates); last 5 kept."""
     spec = rbg.spec.to_dict()
-    data = {"spec": {"roles": [{k: v for k, v in r.items() if k != "replicas"} for r in spec["roles"]],
-                     "roleTemplates": spec.get("roleTemplates", [])}}  # fmt: skip
+    data = {
+        "spec": {
+            "roles": [{k: v for k, v in r.items() if k != "replicas"} for r in spec["roles"]],
+            "roleTemplates": spec.get("roleTemplates", []),
+        }
+    }
     digest = names.content_hash(data)
     group, ns = rbg.metadata.name or "", rbg.metadata.namespace or ""
     ours = sorted(revisions, key=lambda r: r.revision)
     if not any(r.data_hash == digest for r in ours):
         number = (ours[-1].revision if ours else 0) + 1
-        plan.apply.append(ControllerRevision(
-            metadata=ObjectMeta.model_validate({
-                "name": names.truncate(f"{group[:220]}-{digest}", 253), "namespace": ns,
-                "labels": {**names.group_labels(ns, group), keys.LABEL_GROUP_REVISION_V1: digest,
-                           keys.LABEL_GROUP_REVISION_V2: digest},
-                "ownerReferences": [names.owner_reference(rbg.api_version, rbg.kind, group, rbg.metadata.uid or "")],
-            }),
-            data=data, revision=number,
-        ))  # fmt: skip
+        plan.apply.append(
+            ControllerRevision(
+                metadata=ObjectMeta.model_validate(
+                    {
+                        "name": names.truncate(f"{group[:220]}-{digest}", 253),
+                        "namespace": ns,
+                        "labels": {
+                            **names.group_labels(ns, group),
+                            keys.LABEL_GROUP_REVISION_V1: digest,
+                            keys.LABEL_GROUP_REVISION_V2: digest,
+                        },
+                        "ownerReferences": [
+                            names.owner_reference(rbg.api_version, rbg.kind, group, rbg.metadata.uid or "")
+                        ],
+                    }
+                ),
+                data=data,
+                revision=number,
+            )
+        )
         ours = [*ours, RevisionView(name="", namespace=ns, uid="", revision=number, data_hash=digest)]
     for old in ours[: max(0, len(ours) - REVISION_HISTORY)]:
         plan.delete.append(Deletion("apps/v1", "ControllerRevision", ns, old.name, old.uid))
@@ -102,8 +119,13 @@ def plan_group(rbg: RoleBasedGroup, observed: GroupObserved, now: str) -> Plan:
 
     _revision(rbg, observed.revisions, plan)
     try:
-        order = [r for level in dependencies.levels({r.name: list(r.dependencies or []) for r in roles},
-                                                    [r.name for r in roles]) for r in level]  # fmt: skip
+        order = [
+            r
+            for level in dependencies.levels(
+                {r.name: list(r.dependencies or []) for r in roles}, [r.name for r in roles]
+            )
+            for r in level
+        ]
     except ValueError as err:
         order = []
         plan.events.append(Event("Warning", "InvalidRoleDependency", str(err)))
@@ -120,12 +142,21 @@ def plan_group(rbg: RoleBasedGroup, observed: GroupObserved, now: str) -> Plan:
             states[name] = RoleState(name, role.replicas, wl, blocked="waiting for " + ", ".join(waiting))
             continue
         if kind == "LeaderWorkerSet" and not observed.lws_available:
-            states[name] = RoleState(name, role.replicas, wl, blocked="the LeaderWorkerSet CRD is not installed")
-            plan.events.append(Event("Warning", "WorkloadCRDMissing",
-                                     f"role {name}: leaderworkersets.leaderworkerset.x-k8s.io is not installed"))
+            states[name] = RoleState(
+                name, role.replicas, wl, blocked="the LeaderWorkerSet CRD is not installed"
+            )
+            plan.events.append(
+                Event(
+                    "Warning",
+                    "WorkloadCRDMissing",
+                    f"role {name}: leaderworkersets.leaderworkerset.x-k8s.io is not installed",
+                )
+            )
             continue
         if kind not in BUILDERS:
-            states[name] = RoleState(name, role.replicas, wl, blocked=f"workload kind {kind} is not supported yet")
+            states[name] = RoleState(
+                name, role.replicas, wl, blocked=f"workload kind {kind} is not supported yet"
+            )
             continue
         selector = wl.selector if wl is not None and wl.selector else names.selector_labels(ns, group, name)
         try:
@@ -152,13 +183,16 @@ def plan_group(rbg: RoleBasedGroup, observed: GroupObserved, now: str) -> Plan:
         if (kind, name) not in wanted and not w.deleting:
             plan.delete.append(Deletion(KIND_API.get(kind, w.api_version), kind, ns, name, w.uid))
     wanted_objects = {("Service", names.service_name(group, n)) for n in index} | {
-        ("ConfigMap", names.discovery_configmap_name(group, n)) for n in index}
+        ("ConfigMap", names.discovery_configmap_name(group, n)) for n in index
+    }
     for (kind, name), o in sorted(objects.items()):
         if kind in ("Service", "ConfigMap") and (kind, name) not in wanted_objects and not o.deleting:
             plan.delete.append(Deletion(o.api_version, kind, ns, name, o.uid))
 
-    ordered = [states.get(r.name) or RoleState(r.name, r.replicas, None, blocked="invalid dependencies")
-               for r in roles]  # fmt: skip
+    ordered = [
+        states.get(r.name) or RoleState(r.name, r.replicas, None, blocked="invalid dependencies")
+        for r in roles
+    ]
     status = group_status(rbg, ordered, now)
     previous = {s.name: s for s in (rbg.status.role_statuses if rbg.status else [])}
     for st in ordered:
@@ -166,10 +200,15 @@ def plan_group(rbg: RoleBasedGroup, observed: GroupObserved, now: str) -> Plan:
         was_ready = before is not None and before.ready_replicas >= before.replicas > 0
         if st.is_ready and not was_ready and st.desired > 0:
             plan.events.append(Event("Normal", "RoleReady", f"role {st.name}: {st.ready}/{st.desired} ready"))
-    old_progress = next((c for c in (rbg.status.conditions or []) if c.type == keys.CONDITION_PROGRESSING),
-                        None) if rbg.status else None  # fmt: skip
+    old_progress = (
+        next((c for c in (rbg.status.conditions or []) if c.type == keys.CONDITION_PROGRESSING), None)
+        if rbg.status
+        else None
+    )
     new_progress = next(c for c in status.conditions or [] if c.type == keys.CONDITION_PROGRESSING)
-    if new_progress.reason == "Waiting" and (old_progress is None or old_progress.message != new_progress.message):
+    if new_progress.reason == "Waiting" and (
+        old_progress is None or old_progress.message != new_progress.message
+    ):
         plan.events.append(Event("Normal", "WaitingForDependency", new_progress.message or ""))
     if status_changed(rbg, status):
         plan.status = status

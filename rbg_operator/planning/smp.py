@@ -86,10 +86,10 @@ def _merge_map(base: dict[str, Any], patch: dict[str, Any], type_name: str) -> J
             result = {k: v for k, v in result.items() if k in keep}
             continue
         if key.startswith(_ORDER):
-            orders[key[len(_ORDER):]] = list(value or [])
+            orders[key[len(_ORDER) :]] = list(value or [])
             continue
         if key.startswith(_DEL_PRIMITIVE):
-            field = key[len(_DEL_PRIMITIVE):]
+            field = key[len(_DEL_PRIMITIVE) :]
             drop = value or []
             if isinstance(result.get(field), list):
                 result[field] = [v for v in result[field] if v not in drop]

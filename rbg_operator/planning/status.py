@@ -55,13 +55,25 @@ class RoleState:
 
 
 def _condition(
-    previous: Mapping[str, Condition], ctype: str, ok: bool, reason: str, message: str, generation: int, now: str
+    previous: Mapping[str, Condition],
+    ctype: str,
+    ok: bool,
+    reason: str,
+    message: str,
+    generation: int,
+    now: str,
 ) -> Condition:
     status = "True" if ok else "False"
     old = previous.get(ctype)
     since = old.last_transition_time if old is not None and old.status == status else now
-    return Condition(type=ctype, status=status, reason=reason, message=message,
-                     observed_generation=generation, last_transition_time=since)  # fmt: skip
+    return Condition(
+        type=ctype,
+        status=status,
+        reason=reason,
+        message=message,
+        observed_generation=generation,
+        last_transition_time=since,
+    )
 
 
 def group_status(rbg: RoleBasedGroup, roles: Sequence[RoleState], now: str) -> RoleBasedGroupStatus:
@@ -71,29 +83,54 @@ def group_status(rbg: RoleBasedGroup, roles: Sequence[RoleState], now: str) -> R
     blocked = [r for r in roles if r.blocked]
     rolling = [r for r in roles if r.rolling]
     if not not_ready:
-        ready = _condition(previous, keys.CONDITION_READY, True, "AllRolesReady", "All roles are ready",
-                           generation, now)  # fmt: skip
+        ready = _condition(
+            previous, keys.CONDITION_READY, True, "AllRolesReady", "All roles are ready", generation, now
+        )
     else:
         detail = ", ".join(f"{r.name} {r.ready}/{r.desired}" for r in not_ready)
-        ready = _condition(previous, keys.CONDITION_READY, False, "RoleNotReady", f"Not ready: {detail}",
-                           generation, now)  # fmt: skip
+        ready = _condition(
+            previous, keys.CONDITION_READY, False, "RoleNotReady", f"Not ready: {detail}", generation, now
+        )
     if blocked:
         msg = "; ".join(f"{r.name}: {r.blocked}" for r in blocked)
         progressing = _condition(previous, keys.CONDITION_PROGRESSING, True, "Waiting", msg, generation, now)
     elif not_ready:
-        progressing = _condition(previous, keys.CONDITION_PROGRESSING, True, "RolesProgressing",
-                                 "Progressing: " + ", ".join(r.name for r in not_ready), generation, now)  # fmt: skip
+        progressing = _condition(
+            previous,
+            keys.CONDITION_PROGRESSING,
+            True,
+            "RolesProgressing",
+            "Progressing: " + ", ".join(r.name for r in not_ready),
+            generation,
+            now,
+        )
     else:
-        progressing = _condition(previous, keys.CONDITION_PROGRESSING, False, "Complete",
-                                 "All roles are at their desired state", generation, now)  # fmt: skip
+        progressing = _condition(
+            previous,
+            keys.CONDITION_PROGRESSING,
+            False,
+            "Complete",
+            "All roles are at their desired state",
+            generation,
+            now,
+        )
     rolling_cond = _condition(
-        previous, keys.CONDITION_ROLLING_UPDATE_IN_PROGRESS, bool(rolling),
+        previous,
+        keys.CONDITION_ROLLING_UPDATE_IN_PROGRESS,
+        bool(rolling),
         "RollingUpdate" if rolling else "NoRollingUpdate",
-        ("Rolling: " + ", ".join(f"{r.name} {r.updated}/{r.desired}" for r in rolling)) if rolling
-        else "No rolling update in progress", generation, now,
-    )  # fmt: skip
-    kept = [c for t, c in previous.items() if t not in
-            (keys.CONDITION_READY, keys.CONDITION_PROGRESSING, keys.CONDITION_ROLLING_UPDATE_IN_PROGRESS)]
+        ("Rolling: " + ", ".join(f"{r.name} {r.updated}/{r.desired}" for r in rolling))
+        if rolling
+        else "No rolling update in progress",
+        generation,
+        now,
+    )
+    kept = [
+        c
+        for t, c in previous.items()
+        if t
+        not in (keys.CONDITION_READY, keys.CONDITION_PROGRESSING, keys.CONDITION_ROLLING_UPDATE_IN_PROGRESS)
+    ]
     return RoleBasedGroupStatus(
         observed_generation=generation,
         conditions=sorted([ready, progressing, rolling_cond, *kept], key=lambda c: c.type),

@@ -96,7 +96,10 @@ def injected_env(group: str, role: str, workload_kind: str) -> list[JSON]:
     ]
     if workload_kind in _INDEX_KINDS:
         ref = {"fieldRef": {"fieldPath": f"metadata.labels['{keys.LABEL_POD_INDEX}']"}}
-        env += [{"name": keys.ENV_ROLE_INDEX_V1, "valueFrom": ref}, {"name": keys.ENV_ROLE_INDEX_V2, "valueFrom": ref}]
+        env += [
+            {"name": keys.ENV_ROLE_INDEX_V1, "valueFrom": ref},
+            {"name": keys.ENV_ROLE_INDEX_V2, "valueFrom": ref},
+        ]
     return env
 
 
@@ -109,8 +112,12 @@ def _inject_env(containers: list[JSON], env: list[JSON]) -> None:
 
 def _mount_discovery(spec: JSON, containers: list[str], configmap: str) -> None:
     volumes = [v for v in spec.get("volumes", []) if v.get("name") != DISCOVERY_VOLUME]
-    volumes.append({"name": DISCOVERY_VOLUME, "configMap": {
-        "name": configmap, "items": [{"key": DISCOVERY_KEY, "path": DISCOVERY_KEY}]}})  # fmt: skip
+    volumes.append(
+        {
+            "name": DISCOVERY_VOLUME,
+            "configMap": {"name": configmap, "items": [{"key": DISCOVERY_KEY, "path": DISCOVERY_KEY}]},
+        }
+    )
     spec["volumes"] = volumes
     for c in spec.get("containers", []):
         if c.get("name") in containers:

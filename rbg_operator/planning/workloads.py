@@ -64,22 +64,34 @@ class RoleContext:
         return self.rbg.metadata.name or ""
 
     def owner(self) -> dict[str, Any]:
-        return names.owner_reference(self.rbg.api_version, self.rbg.kind, self.group, self.rbg.metadata.uid or "")
+        return names.owner_reference(
+            self.rbg.api_version, self.rbg.kind, self.group, self.rbg.metadata.uid or ""
+        )
 
     def meta(self, name: str, *, workload: bool = False) -> ObjectMeta:
         labels = names.role_labels(self.namespace, self.group, self.role.name)
         annotations: dict[str, str] = {}
         if workload:
-            labels = {**(self.role.labels or {}), **labels,
-                      keys.LABEL_ROLE_REVISION_V1_FMT.format(role=self.role.name): self.role_hash,
-                      keys.LABEL_ROLE_REVISION_V2_FMT.format(role=self.role.name): self.role_hash}  # fmt: skip
-            annotations = {**(self.role.annotations or {}),
-                           keys.ANNOTATION_ROLE_SIZE_V1: str(self.role.replicas),
-                           keys.ANNOTATION_ROLE_SIZE_V2: str(self.role.replicas)}  # fmt: skip
-        return ObjectMeta.model_validate({
-            "name": name, "namespace": self.namespace, "labels": labels, "annotations": annotations or None,
-            "ownerReferences": [self.owner()],
-        })  # fmt: skip
+            labels = {
+                **(self.role.labels or {}),
+                **labels,
+                keys.LABEL_ROLE_REVISION_V1_FMT.format(role=self.role.name): self.role_hash,
+                keys.LABEL_ROLE_REVISION_V2_FMT.format(role=self.role.name): self.role_hash,
+            }
+            annotations = {
+                **(self.role.annotations or {}),
+                keys.ANNOTATION_ROLE_SIZE_V1: str(self.role.replicas),
+                keys.ANNOTATION_ROLE_SIZE_V2: str(self.role.replicas),
+            }
+        return ObjectMeta.model_validate(
+            {
+                "name": name,
+                "namespace": self.namespace,
+                "labels": labels,
+                "annotations": annotations or None,
+                "ownerReferences": [self.owner()],
+            }
+        )
 
 
 def _rolling(role: RoleSpec) -> Any:
@@ -134,9 +146,14 @@ def leaderworkerset(ctx: RoleContext, templates: RoleTemplates) -> LeaderWorkerS
     size = role.leader_worker_set.size if role.leader_worker_set else 1
     rollout = None
     if ru is not None:
-        partition = None if ru.partition is None else percent_or_int_value(ru.partition, role.replicas, round_up=True)
-        rollout = LwsRolloutStrategy(rolling_update_configuration=LwsRollingUpdateConfiguration(
-            partition=partition, max_unavailable=ru.max_unavailable, max_surge=ru.max_surge))  # fmt: skip
+        partition = (
+            None if ru.partition is None else percent_or_int_value(ru.partition, role.replicas, round_up=True)
+        )
+        rollout = LwsRolloutStrategy(
+            rolling_update_configuration=LwsRollingUpdateConfiguration(
+                partition=partition, max_unavailable=ru.max_unavailable, max_surge=ru.max_surge
+            )
+        )
     worker = templates.worker or templates.main
     return LeaderWorkerSet(
         metadata=ctx.meta(names.workload_name(ctx.group, role.name), workload=True),
@@ -187,14 +204,17 @@ def discovery_config(rbg: RoleBasedGroup, replicas: Mapping[str, int]) -> str:
                 for i in range(replicas.get(role.name, role.replicas))
             ]
         roles[role.name] = entry
-    doc = {"group": {"name": group, "size": len(rbg.spec.roles), "roles": [r.name for r in rbg.spec.roles]},
-           "roles": roles}  # fmt: skip
+    doc = {
+        "group": {"name": group, "size": len(rbg.spec.roles), "roles": [r.name for r in rbg.spec.roles]},
+        "roles": roles,
+    }
     return yaml.safe_dump(doc, sort_keys=True)
 
 
 def discovery_configmap(ctx: RoleContext, config: str) -> ConfigMap:
     return ConfigMap(
-        metadata=ctx.meta(names.discovery_configmap_name(ctx.group, ctx.role.name)), data={DISCOVERY_KEY: config}
+        metadata=ctx.meta(names.discovery_configmap_name(ctx.group, ctx.role.name)),
+        data={DISCOVERY_KEY: config},
     )
 
 

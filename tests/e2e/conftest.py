@@ -59,7 +59,9 @@ def namespace(kube: Kube, request: pytest.FixtureRequest) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def operator(devcluster: DevCluster, kube: Kube) -> Iterator[OperatorProcess]:
     """One operator process for the session, with its own identity (audit-log attribution)."""
-    op = OperatorProcess(devcluster.layout.client_kubeconfig("rbg-operator"), devcluster.layout.logs / "operator.log")
+    op = OperatorProcess(
+        devcluster.layout.client_kubeconfig("rbg-operator"), devcluster.layout.logs / "operator.log"
+    )
     op.start(kube)
     yield op
     op.stop()

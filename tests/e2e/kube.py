@@ -34,10 +34,18 @@ RESOURCES: dict[str, tuple[str, str, bool]] = {
     "LeaderWorkerSet": ("/apis/leaderworkerset.x-k8s.io/v1", "leaderworkersets", True),
     "RoleBasedGroup": ("/apis/workloads.x-k8s.io/v1alpha1", "rolebasedgroups", True),
     "RoleBasedGroupSet": ("/apis/workloads.x-k8s.io/v1alpha1", "rolebasedgroupsets", True),
-    "RoleBasedGroupScalingAdapter": ("/apis/workloads.x-k8s.io/v1alpha1", "rolebasedgroupscalingadapters", True),
+    "RoleBasedGroupScalingAdapter": (
+        "/apis/workloads.x-k8s.io/v1alpha1",
+        "rolebasedgroupscalingadapters",
+        True,
+    ),
     "InstanceSet": ("/apis/workloads.x-k8s.io/v1alpha1", "instancesets", True),
     "Instance": ("/apis/workloads.x-k8s.io/v1alpha1", "instances", True),
-    "ClusterEngineRuntimeProfile": ("/apis/workloads.x-k8s.io/v1alpha1", "clusterengineruntimeprofiles", False),
+    "ClusterEngineRuntimeProfile": (
+        "/apis/workloads.x-k8s.io/v1alpha1",
+        "clusterengineruntimeprofiles",
+        False,
+    ),
 }
 
 
@@ -62,7 +70,9 @@ class Kube:
                 return None
             raise
 
-    def list(self, kind: str, namespace: str | None = None, selector: str | None = None) -> list[dict[str, Any]]:
+    def list(
+        self, kind: str, namespace: str | None = None, selector: str | None = None
+    ) -> list[dict[str, Any]]:
         query = f"?labelSelector={selector}" if selector else ""
         return list(self.rest.request("GET", self.path(kind, namespace) + query)["items"])
 
@@ -70,20 +80,34 @@ class Kube:
         ns = namespace or obj.get("metadata", {}).get("namespace")
         return dict(self.rest.request("POST", self.path(obj["kind"], ns), obj))
 
-    def apply(self, obj: dict[str, Any], namespace: str | None = None, manager: str = "e2e") -> dict[str, Any]:
+    def apply(
+        self, obj: dict[str, Any], namespace: str | None = None, manager: str = "e2e"
+    ) -> dict[str, Any]:
         ns = namespace or obj.get("metadata", {}).get("namespace")
         if ns and RESOURCES[obj["kind"]][2]:
             obj = {**obj, "metadata": {**obj["metadata"], "namespace": ns}}
         return dict(self.rest.apply(self.path(obj["kind"], ns, obj["metadata"]["name"]), obj, manager))
 
-    def patch(self, kind: str, name: str, namespace: str | None, body: dict[str, Any],
-              subresource: str = "", patch_type: str = "merge") -> dict[str, Any]:  # fmt: skip
-        ctype = {"merge": "application/merge-patch+json", "strategic": "application/strategic-merge-patch+json",
-                 "json": "application/json-patch+json"}[patch_type]  # fmt: skip
+    def patch(
+        self,
+        kind: str,
+        name: str,
+        namespace: str | None,
+        body: dict[str, Any],
+        subresource: str = "",
+        patch_type: str = "merge",
+    ) -> dict[str, Any]:
+        ctype = {
+            "merge": "application/merge-patch+json",
+            "strategic": "application/strategic-merge-patch+json",
+            "json": "application/json-patch+json",
+        }[patch_type]
         path = self.path(kind, namespace, name) + (f"/{subresource}" if subresource else "")
         return dict(self.rest.request("PATCH", path, body, content_type=ctype))
 
-    def delete(self, kind: str, name: str, namespace: str | None = None, propagation: str = "Background") -> None:
+    def delete(
+        self, kind: str, name: str, namespace: str | None = None, propagation: str = "Background"
+    ) -> None:
         body = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": propagation}
         try:
             self.rest.request("DELETE", self.path(kind, namespace, name), body)
@@ -118,16 +142,25 @@ class Kube:
                 detail = f"(dump failed: {err})"
         raise WaitTimeout(f"timed out after {timeout}s waiting for {what}; last error: {last}\n{detail}")
 
-    def dump_namespace(self, namespace: str, kinds: tuple[str, ...] = ("Pod", "StatefulSet")) -> dict[str, Any]:
+    def dump_namespace(
+        self, namespace: str, kinds: tuple[str, ...] = ("Pod", "StatefulSet")
+    ) -> dict[str, Any]:
         return {kind: [_brief(o) for o in self.list(kind, namespace)] for kind in kinds}
 
 
 def _brief(obj: dict[str, Any]) -> dict[str, Any]:
     meta = obj.get("metadata", {})
-    return json.loads(json.dumps({
-        "name": meta.get("name"), "labels": meta.get("labels"), "deletionTimestamp": meta.get("deletionTimestamp"),
-        "spec.nodeName": obj.get("spec", {}).get("nodeName"), "status": obj.get("status"),
-    }))  # fmt: skip
+    return json.loads(
+        json.dumps(
+            {
+                "name": meta.get("name"),
+                "labels": meta.get("labels"),
+                "deletionTimestamp": meta.get("deletionTimestamp"),
+                "spec.nodeName": obj.get("spec", {}).get("nodeName"),
+                "status": obj.get("status"),
+            }
+        )
+    )
 
 
 def pod_condition(pod: dict[str, Any], ctype: str) -> str | None:
@@ -153,10 +186,15 @@ class Recorder:
         import ssl
         import urllib.request
 
-        rv = self._kube.rest.request("GET", self._kube.path(self._kind, self._ns))["metadata"]["resourceVersion"]
+        rv = self._kube.rest.request("GET", self._kube.path(self._kind, self._ns))["metadata"][
+            "resourceVersion"
+        ]
         while not self._stop.is_set():
-            url = (self._kube.rest.server + self._kube.path(self._kind, self._ns)
-                   + f"?watch=true&resourceVersion={rv}&timeoutSeconds=5")  # fmt: skip
+            url = (
+                self._kube.rest.server
+                + self._kube.path(self._kind, self._ns)
+                + f"?watch=true&resourceVersion={rv}&timeoutSeconds=5"
+            )
             ctx = ssl.create_default_context(cafile=str(self._kube.rest.pki.ca_crt))
             ctx.load_cert_chain(str(self._kube.rest.pki.admin_crt), str(self._kube.rest.pki.admin_key))
             try:

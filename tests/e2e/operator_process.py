@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -30,14 +31,30 @@ class OperatorProcess:
     def start(self, kube: Kube, timeout: float = 60.0, webhook: bool = True) -> None:
         self.metrics_port = free_port()
         self.webhook_port = free_port()
-        args = [sys.executable, "-m", "rbg_operator.cli", "run", "--kubeconfig", str(self.kubeconfig),
-                "--metrics-port", str(self.metrics_port), "--webhook-port", str(self.webhook_port),
-                *([] if webhook else ["--no-webhook"]), *self.extra_args]  # fmt: skip
+        args = [
+            sys.executable,
+            "-m",
+            "rbg_operator.cli",
+            "run",
+            "--kubeconfig",
+            str(self.kubeconfig),
+            "--metrics-port",
+            str(self.metrics_port),
+            "--webhook-port",
+            str(self.webhook_port),
+            *([] if webhook else ["--no-webhook"]),
+            *self.extra_args,
+        ]
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as log:
             log.write(f"\n===== start {' '.join(args)}\n".encode())
-            self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                                         env={**os.environ, "PYTHONUNBUFFERED": "1"})  # fmt: skip
+            self.proc = subprocess.Popen(
+                args,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
         try:
             self._wait_ready(kube, timeout, webhook)
         except BaseException:
@@ -65,12 +82,15 @@ class OperatorProcess:
     def _webhook_registered(self, kube: Kube) -> bool:
         try:
             cfg = kube.rest.request(
-                "GET", f"/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/{WEBHOOK_CONFIG}"
+                "GET",
+                f"/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/{WEBHOOK_CONFIG}",
             )
         except ApiError:
             return False
         hooks = cfg.get("webhooks") or []
-        return bool(hooks) and all(f":{self.webhook_port}/" in w["clientConfig"].get("url", "") for w in hooks)
+        return bool(hooks) and all(
+            f":{self.webhook_port}/" in w["clientConfig"].get("url", "") for w in hooks
+        )
 
     def metrics(self) -> str:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=5) as resp:
@@ -94,7 +114,5 @@ class OperatorProcess:
 def remove_webhooks(kube: Kube) -> None:
     """A stopped operator leaves its webhook configuration behind; tests without an operator need it gone."""
     for kind in ("validatingwebhookconfigurations", "mutatingwebhookconfigurations"):
-        try:
+        with contextlib.suppress(Exception):
             kube.rest.request("DELETE", f"/apis/admissionregistration.k8s.io/v1/{kind}/{WEBHOOK_CONFIG}")
-        except Exception:  # noqa: S110 - absent is fine
-            pass

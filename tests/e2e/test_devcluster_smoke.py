@@ -17,12 +17,15 @@ def _pod(name: str, gpus: int) -> dict:
         "kind": "Pod",
         "metadata": {"name": name},
         "spec": {
-            "containers": [{
-                "name": "engine", "image": "lmsysorg/sglang:latest",
-                "resources": {"limits": {GPU_RESOURCE: str(gpus)}, "requests": {GPU_RESOURCE: str(gpus)}},
-            }],
+            "containers": [
+                {
+                    "name": "engine",
+                    "image": "lmsysorg/sglang:latest",
+                    "resources": {"limits": {GPU_RESOURCE: str(gpus)}, "requests": {GPU_RESOURCE: str(gpus)}},
+                }
+            ],
         },
-    }  # fmt: skip
+    }
 
 
 def test_nodes_have_gpu_capacity_and_topology_labels(kube: Kube, kubeconfig) -> None:
@@ -37,10 +40,19 @@ def test_nodes_have_gpu_capacity_and_topology_labels(kube: Kube, kubeconfig) -> 
     # kubectl (version-compatible, found or built by the devcluster) lists them with their capacity
     kubectl = find_binary("kubectl")
     out = subprocess.run(
-        [str(kubectl), "--kubeconfig", str(kubeconfig), "get", "nodes",
-         "-o", "custom-columns=NAME:.metadata.name,GPU:.status.capacity.nvidia\\.com/gpu"],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+        [
+            str(kubectl),
+            "--kubeconfig",
+            str(kubeconfig),
+            "get",
+            "nodes",
+            "-o",
+            "custom-columns=NAME:.metadata.name,GPU:.status.capacity.nvidia\\.com/gpu",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "gpu-node-0" in out and "cpu-node-0" in out
     assert any(line.split()[-1] == "8" for line in out.splitlines() if line.startswith("gpu-node"))
 
@@ -49,8 +61,12 @@ def test_gpu_pod_is_scheduled_onto_a_gpu_node_and_runs(kube: Kube, namespace: st
     kube.create(_pod("eight-gpus", 8), namespace)
     pod = kube.wait_for(
         "the 8-GPU pod Running and Ready",
-        lambda: (p := kube.get("Pod", "eight-gpus", namespace))
-        and p["status"].get("phase") == "Running" and pod_condition(p, "Ready") == "True" and p,
+        lambda: (
+            (p := kube.get("Pod", "eight-gpus", namespace))
+            and p["status"].get("phase") == "Running"
+            and pod_condition(p, "Ready") == "True"
+            and p
+        ),
         timeout=60,
         dump=lambda: kube.dump_namespace(namespace),
     )
@@ -63,7 +79,9 @@ def test_pod_asking_for_more_gpus_than_any_node_stays_pending(kube: Kube, namesp
     kube.create(_pod("nine-gpus", 9), namespace)
     kube.wait_for(
         "a FailedScheduling condition",
-        lambda: (p := kube.get("Pod", "nine-gpus", namespace)) and pod_condition(p, "PodScheduled") == "False",
+        lambda: (
+            (p := kube.get("Pod", "nine-gpus", namespace)) and pod_condition(p, "PodScheduled") == "False"
+        ),
         timeout=30,
         dump=lambda: kube.dump_namespace(namespace),
     )
@@ -73,21 +91,39 @@ def test_pod_asking_for_more_gpus_than_any_node_stays_pending(kube: Kube, namesp
 
 def test_statefulset_gets_pods_and_owner_deletion_collects_them(kube: Kube, namespace: str) -> None:
     labels = {"app": "sts-smoke"}
-    kube.create({
-        "apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "web"},
-        "spec": {
-            "replicas": 3, "serviceName": "web", "selector": {"matchLabels": labels},
-            "template": {"metadata": {"labels": labels},
-                         "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]}},
+    kube.create(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "StatefulSet",
+            "metadata": {"name": "web"},
+            "spec": {
+                "replicas": 3,
+                "serviceName": "web",
+                "selector": {"matchLabels": labels},
+                "template": {
+                    "metadata": {"labels": labels},
+                    "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]},
+                },
+            },
         },
-    }, namespace)  # fmt: skip
+        namespace,
+    )
     pods = kube.wait_for(
         "3 ready StatefulSet pods",
-        lambda: len(ready := [p for p in kube.list("Pod", namespace, "app=sts-smoke")
-                              if pod_condition(p, "Ready") == "True"]) == 3 and ready,
+        lambda: (
+            len(
+                ready := [
+                    p
+                    for p in kube.list("Pod", namespace, "app=sts-smoke")
+                    if pod_condition(p, "Ready") == "True"
+                ]
+            )
+            == 3
+            and ready
+        ),
         timeout=90,
         dump=lambda: kube.dump_namespace(namespace),
-    )  # fmt: skip
+    )
     assert sorted(p["metadata"]["name"] for p in pods) == ["web-0", "web-1", "web-2"]
     for pod in pods:
         owner = pod["metadata"]["ownerReferences"][0]

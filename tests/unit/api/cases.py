@@ -88,6 +88,14 @@ def _rbg(edit: Callable[[Manifest], None], base: Callable[[], Manifest] = base_r
     return build
 
 
+def _chain(*edits: Callable[[Manifest], None]) -> Callable[[Manifest], None]:
+    def edit(obj: Manifest) -> None:
+        for step in edits:
+            step(obj)
+
+    return edit
+
+
 def _roles(obj: Manifest) -> list[Manifest]:
     roles: list[Manifest] = obj["spec"]["roles"]
     return roles
@@ -148,6 +156,11 @@ def _instanceset(obj: Manifest, components: bool = True) -> None:
         role0["components"] = [{"name": "leader", "size": 1, "template": tpl}]
 
 
+def _repeat_component(obj: Manifest) -> None:
+    components = _roles(obj)[0]["components"]
+    components.append(copy.deepcopy(components[0]))
+
+
 def _cycle3(obj: Manifest) -> None:
     roles = _roles(obj)
     roles[0]["dependencies"] = ["decode"]
@@ -164,6 +177,14 @@ def _coordination(*entries: Manifest) -> Callable[[Manifest], None]:
 
 _CONTAINER = {"spec": {"containers": [container()]}}
 
+
+def _ref_role_keep(obj: Manifest) -> None:
+    """Add a templateRef (and roleTemplates) to role 0 without touching its other fields."""
+    obj["spec"]["roleTemplates"] = [{"name": "base", "template": copy.deepcopy(_CONTAINER)}]
+    _roles(obj)[0]["templateRef"] = {"name": "base"}
+    _roles(obj)[0]["templatePatch"] = {}
+
+
 INVALID_CASES: list[InvalidCase] = [
     # --- duplicates -------------------------------------------------------------------------
     InvalidCase(
@@ -172,12 +193,7 @@ INVALID_CASES: list[InvalidCase] = [
     InvalidCase("duplicate-template-name", _rbg(_two_templates), "spec.roleTemplates[1].name", "schema"),
     InvalidCase(
         "duplicate-component-name",
-        _rbg(
-            lambda o: (
-                _instanceset(o),
-                _roles(o)[0]["components"].append(copy.deepcopy(_roles(o)[0]["components"][0])),
-            )
-        ),
+        _rbg(_chain(_instanceset, _repeat_component)),
         "spec.roles[0].components[1].name",
         "schema",
     ),
@@ -216,7 +232,7 @@ INVALID_CASES: list[InvalidCase] = [
     # --- templates --------------------------------------------------------------------------
     InvalidCase(
         "template-and-templateRef",
-        _rbg(lambda o: (_ref_role(o), _roles(o)[0].update(template=copy.deepcopy(_CONTAINER)))),
+        _rbg(_chain(_ref_role, _set("spec.roles.0.template", _CONTAINER))),
         "spec.roles[0].templateRef",
         "cel",
     ),
@@ -241,7 +257,7 @@ INVALID_CASES: list[InvalidCase] = [
     ),
     InvalidCase(
         "instanceset-with-templateRef",
-        _rbg(lambda o: (_instanceset(o), _ref_role_keep(o))),
+        _rbg(_chain(_instanceset, _ref_role_keep)),
         "spec.roles[0].templateRef",
         "cel",
     ),
@@ -309,7 +325,7 @@ INVALID_CASES: list[InvalidCase] = [
     ),
     InvalidCase("roles-missing", _rbg(_drop("spec.roles")), "spec.roles", "schema"),
     InvalidCase("roles-empty", _rbg(_set("spec.roles", [])), "spec.roles", "schema"),
-    InvalidCase("group-name-not-dns", _rbg(_set("metadata.name", "Demo.Group")), "metadata.name", "webhook"),
+    InvalidCase("group-name-not-dns", _rbg(_set("metadata.name", "demo.group")), "metadata.name", "webhook"),
     # --- rollout ----------------------------------------------------------------------------
     InvalidCase(
         "rollout-both-zero",
@@ -449,10 +465,3 @@ INVALID_CASES: list[InvalidCase] = [
         "webhook",
     ),
 ]
-
-
-def _ref_role_keep(obj: Manifest) -> None:
-    """Add a templateRef (and roleTemplates) to role 0 without touching its other fields."""
-    obj["spec"]["roleTemplates"] = [{"name": "base", "template": copy.deepcopy(_CONTAINER)}]
-    _roles(obj)[0]["templateRef"] = {"name": "base"}
-    _roles(obj)[0]["templatePatch"] = {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from pydantic import ValidationError
@@ -33,12 +33,25 @@ from tests.unit.api.cases import base_profile, base_rbg, base_rbgs, container, r
 from tests.unit.api.conftest import upstream_v1alpha1_docs
 
 UPSTREAM = upstream_v1alpha1_docs()
+T = TypeVar("T")
 
 
 def _rbg_with(**role_fields: Any) -> RoleBasedGroup:
     obj = base_rbg()
     obj["spec"]["roles"][0].update(role_fields)
     return RoleBasedGroup.from_dict(obj)
+
+
+def _some(value: T | None) -> T:
+    assert value is not None
+    return value
+
+
+def _kube_scheduling_timeout() -> int:
+    obj = base_rbg()
+    obj["spec"]["podGroupPolicy"] = {"kubeScheduling": {}}
+    policy = _some(RoleBasedGroup.from_dict(obj).spec.pod_group_policy)
+    return _some(policy.kube_scheduling).schedule_timeout_seconds
 
 
 def test_upstream_examples_found() -> None:
@@ -129,9 +142,9 @@ DEFAULTS: list[tuple[str, Any, Any]] = [
     ("min-ready-seconds", lambda: _rbg_with().spec.roles[0].min_ready_seconds, 0),
     (
         "rollout-type",
-        lambda: _rbg_with(rolloutStrategy={}).spec.roles[0].rollout_strategy.type,
+        lambda: _some(_rbg_with(rolloutStrategy={}).spec.roles[0].rollout_strategy).type,
         RolloutStrategyType.ROLLING_UPDATE,
-    ),  # type: ignore[union-attr]
+    ),
     ("max-unavailable", lambda: _rbg_with().spec.roles[0].effective_rolling_update.max_unavailable, 1),
     ("max-surge", lambda: _rbg_with().spec.roles[0].effective_rolling_update.max_surge, 0),
     (
@@ -183,13 +196,9 @@ DEFAULTS: list[tuple[str, Any, Any]] = [
     ),
     (
         "kube-scheduling-timeout",
-        lambda: (
-            RoleBasedGroup.from_dict(
-                {**base_rbg(), "spec": {**base_rbg()["spec"], "podGroupPolicy": {"kubeScheduling": {}}}}
-            ).spec.pod_group_policy.kube_scheduling.schedule_timeout_seconds
-        ),
+        lambda: _kube_scheduling_timeout(),
         60,
-    ),  # type: ignore[union-attr]
+    ),
     (
         "rbgs-replicas",
         lambda: (
@@ -255,9 +264,9 @@ DEFAULTS: list[tuple[str, Any, Any]] = [
     ),
     (
         "role-status-list",
-        lambda: RoleBasedGroup.from_dict({**base_rbg(), "status": {}}).status.role_statuses,
+        lambda: _some(RoleBasedGroup.from_dict({**base_rbg(), "status": {}}).status).role_statuses,
         [],
-    ),  # type: ignore[union-attr]
+    ),
 ]
 
 
@@ -272,7 +281,12 @@ def test_workload_defaults_are_dumped() -> None:
     dumped = _rbg_with().to_dict()["spec"]["roles"][0]
     assert dumped["workload"] == {"apiVersion": "apps/v1", "kind": "StatefulSet"}
     assert dumped["minReadySeconds"] == 0
-    assert RoleSpec.from_dict({"name": "a", "template": {"spec": {"containers": [container()]}}}).to_dict()["replicas"] == 1
+    assert (
+        RoleSpec.from_dict({"name": "a", "template": {"spec": {"containers": [container()]}}}).to_dict()[
+            "replicas"
+        ]
+        == 1
+    )
 
 
 # --- int-or-percent -------------------------------------------------------------------------------
