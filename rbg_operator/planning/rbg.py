@@ -27,6 +27,7 @@ from .workloads import (
 )
 
 REVISION_HISTORY = 5
+_ONCE = {"InvalidRoleTemplate", "WorkloadCRDMissing", "InvalidRoleDependency"}
 
 
 @dataclass(frozen=True)
@@ -138,9 +139,6 @@ def plan_group(rbg: RoleBasedGroup, observed: GroupObserved, now: str) -> Plan:
         kind = role.workload.kind
         wl = by_kind_name.get((kind, names.workload_name(group, name)))
         waiting = [d for d in role.dependencies or [] if not states[d].is_ready]
-        if waiting:
-            states[name] = RoleState(name, role.replicas, wl, blocked="waiting for " + ", ".join(waiting))
-            continue
         if kind == "LeaderWorkerSet" and not observed.lws_available:
             states[name] = RoleState(
                 name, role.replicas, wl, blocked="the LeaderWorkerSet CRD is not installed"
@@ -167,11 +165,20 @@ def plan_group(rbg: RoleBasedGroup, observed: GroupObserved, now: str) -> Plan:
             continue
         ctx = RoleContext(rbg, role, role.replicas, role_hash(rbg, i), selector)
         workload = _with_hash(BUILDERS[kind](ctx, templates))
-        children = [_with_hash(headless_service(ctx)), _with_hash(discovery_configmap(ctx, config))]
-        for child in children:
+        stale = _needs_apply(workload, wl)
+        if waiting and (wl is None or stale):
+            # Nothing of a role is created, and its workload is not changed, before its dependencies are Ready.
+            states[name] = RoleState(
+                name, role.replicas, wl, blocked="waiting for " + ", ".join(waiting), stale=stale
+            )
+            if wl is None:
+                continue
+        # Its Service and discovery ConfigMap never restart pods: kept current once the role exists.
+        for child in (_with_hash(headless_service(ctx)), _with_hash(discovery_configmap(ctx, config))):
             if _needs_apply(child, objects.get((child.kind, child.metadata.name or ""))):
                 plan.apply.append(child)
-        stale = _needs_apply(workload, wl)
+        if name in states:
+            continue
         if stale:
             plan.apply.append(workload)
             if wl is None:
@@ -206,10 +213,11 @@ def plan_group(rbg: RoleBasedGroup, observed: GroupObserved, now: str) -> Plan:
         else None
     )
     new_progress = next(c for c in status.conditions or [] if c.type == keys.CONDITION_PROGRESSING)
-    if new_progress.reason == "Waiting" and (
-        old_progress is None or old_progress.message != new_progress.message
-    ):
+    changed = old_progress is None or old_progress.message != new_progress.message
+    if new_progress.reason == "Waiting" and changed and any("waiting for" in st.blocked for st in ordered):
         plan.events.append(Event("Normal", "WaitingForDependency", new_progress.message or ""))
+    if not changed:  # a problem that persists is reported once, when it appears
+        plan.events = [e for e in plan.events if e.reason not in _ONCE]
     if status_changed(rbg, status):
         plan.status = status
     return plan.sort()
