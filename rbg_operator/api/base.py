@@ -174,6 +174,7 @@ class KubePassThrough(KubeModel):
 # --------------------------------------------------------------------------------------------
 
 PERCENT_RE = re.compile(r"^[0-9]+%$")
+_MAX_PERCENT_LENGTH = 8
 DNS_LABEL_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 
 
@@ -184,13 +185,13 @@ def _int_or_percent(value: int | str) -> int | str:
         if value < 0:
             raise ValueError("must not be negative")
         return value
-    if not PERCENT_RE.match(value):
+    if not PERCENT_RE.match(value) or len(value) > _MAX_PERCENT_LENGTH:
         raise ValueError(f"{value!r} is not an integer or a percentage like '10%'")
     return value
 
 
 #: The API server applies pattern/maxLength to strings and minimum to integers of an int-or-string.
-_PERCENT_SCHEMA = SchemaOnly.of(pattern=r"^[0-9]+%$", maxLength=8, minimum=0)
+_PERCENT_SCHEMA = SchemaOnly.of(pattern=PERCENT_RE.pattern, maxLength=_MAX_PERCENT_LENGTH, minimum=0)
 
 #: A 32-bit integer (OpenAPI format int32).
 Int32 = Annotated[int, Format("int32")]

@@ -46,7 +46,7 @@ class Rest:
             with urllib.request.urlopen(req, context=self._context(), timeout=timeout) as resp:
                 raw = resp.read()
         except urllib.error.HTTPError as err:
-            raise ApiError(err.code, err.read().decode(errors="replace")[:500]) from err
+            raise ApiError(err.code, err.read().decode(errors="replace")[:8000]) from err
         if not raw:
             return None
         try:

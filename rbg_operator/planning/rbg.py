@@ -167,7 +167,7 @@ def plan_group(rbg: RoleBasedGroup, observed: GroupObserved, now: str) -> Plan:
         workload = _with_hash(BUILDERS[kind](ctx, templates))
         stale = _needs_apply(workload, wl)
         if waiting and (wl is None or stale):
-            # Nothing of a role is created, and its workload is not changed, before its dependencies are Ready.
+            # Nothing of a role is created, nor its workload changed, before its dependencies are Ready.
             states[name] = RoleState(
                 name, role.replicas, wl, blocked="waiting for " + ", ".join(waiting), stale=stale
             )

@@ -292,7 +292,7 @@ def test_workload_defaults_are_dumped() -> None:
 # --- int-or-percent -------------------------------------------------------------------------------
 
 GOOD_INT_OR_PERCENT = [0, 3, "0%", "25%", "100%", "150%"]
-BAD_INT_OR_PERCENT = [-1, "5", "abc", "10 %", "%", True]
+BAD_INT_OR_PERCENT = [-1, "5", "abc", "10 %", "%", "123456789%", True]
 
 
 @pytest.mark.parametrize("value", GOOD_INT_OR_PERCENT, ids=[repr(v) for v in GOOD_INT_OR_PERCENT])
