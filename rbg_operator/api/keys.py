@@ -292,3 +292,5 @@ CONDITION_INSTANCE_ALL_PODS_READY: Final = "InstanceAllPodsReady"
 ANNOTATION_APPLIED_HASH: Final = "rbg.workloads.x-k8s.io/applied-hash"
 #: Hash of a role's effective pod template, on its pods: a changed template rolls exactly that role.
 LABEL_POD_TEMPLATE_HASH: Final = "rbg.workloads.x-k8s.io/pod-template-hash"
+#: On every RoleBasedGroup: lets the operator tear the group down in reverse dependency order.
+FINALIZER_TEARDOWN: Final = "rbg.workloads.x-k8s.io/ordered-teardown"

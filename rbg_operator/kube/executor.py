@@ -9,10 +9,14 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from rbg_operator.api import keys
 from rbg_operator.planning.plan import Event, Plan
 
 from .client import FIELD_MANAGER, KubeClient
 from .resources import EVENT, Resource, resource_for
+
+# Finalizers are applied under their own field manager, so the status applies never touch them.
+FINALIZER_MANAGER = "rbg-operator-finalizer"
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,7 @@ class Outcome:
     applied: list[dict[str, Any]] = field(default_factory=list)
     deleted: list[tuple[Resource, str, str]] = field(default_factory=list)
     status: dict[str, Any] | None = None
+    group: dict[str, Any] | None = None  # the group after a finalizer change
 
 
 def _now() -> str:
@@ -69,8 +74,19 @@ async def execute(client: KubeClient, ref: ObjectRef, plan: Plan) -> Outcome:
         out.applied.append(await client.apply(res, manifest.to_dict()))
     for d in plan.delete:
         res = resource_for(d.api_version, d.kind)
-        if await client.delete(res, d.name, d.namespace, uid=d.uid):
+        if await client.delete(res, d.name, d.namespace, uid=d.uid, propagation=d.propagation):
             out.deleted.append((res, d.namespace, d.name))
+    if plan.finalizer is not None:
+        body = {
+            "apiVersion": ref.resource.api_version,
+            "kind": ref.resource.kind,
+            "metadata": {
+                "name": ref.name,
+                "namespace": ref.namespace,
+                "finalizers": [keys.FINALIZER_TEARDOWN] if plan.finalizer == "add" else [],
+            },
+        }
+        out.group = await client.apply(ref.resource, body, field_manager=FINALIZER_MANAGER)
     if plan.status is not None:
         body = {
             "apiVersion": ref.resource.api_version,

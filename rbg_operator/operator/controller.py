@@ -188,10 +188,11 @@ class Controller:
             for inf in caches:
                 if obj.get("kind") == inf.resource.kind and obj.get("apiVersion") == inf.resource.api_version:
                     inf.observe(obj)
-        if outcome.status is not None:
-            for inf in self.groups:
-                if inf.get(*key) is not None:
-                    inf.observe(outcome.status)
+        for written in (outcome.group, outcome.status):
+            if written is not None:
+                for inf in self.groups:
+                    if inf.get(*key) is not None:
+                        inf.observe(written)
         return plan.requeue_after
 
 

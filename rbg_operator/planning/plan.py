@@ -24,6 +24,7 @@ class Deletion:
     namespace: str
     name: str
     uid: str
+    propagation: Literal["Background", "Foreground", "Orphan"] = "Background"
 
 
 @dataclass
@@ -33,10 +34,11 @@ class Plan:
     status: RoleBasedGroupStatus | None = None  # None: the current status is right
     events: list[Event] = field(default_factory=list)
     requeue_after: float | None = None
+    finalizer: Literal["add", "remove"] | None = None  # the group's teardown finalizer
 
     @property
     def empty(self) -> bool:
-        return not (self.apply or self.delete or self.status is not None or self.events)
+        return not (self.apply or self.delete or self.status is not None or self.events or self.finalizer)
 
     def sort(self) -> Plan:
         """Deterministic order: kinds in creation order, then by name."""

@@ -15,6 +15,7 @@ from . import dependencies, names
 from .observed import ObjectView, RevisionView, WorkloadView
 from .plan import Deletion, Event, Plan
 from .status import RoleState, group_status, status_changed
+from .teardown import teardown
 from .template import TemplateError, role_templates
 from .workloads import (
     BUILDERS,
@@ -116,7 +117,10 @@ def plan_group(rbg: RoleBasedGroup, observed: GroupObserved, now: str) -> Plan:
     by_kind_name = {(w.kind, w.name): w for w in mine}
     objects = {(o.kind, o.name): o for o in observed.objects if uid in o.owner_uids}
     if rbg.metadata.deletion_timestamp:
-        return plan
+        teardown(rbg, mine, plan)
+        return plan.sort()
+    if keys.FINALIZER_TEARDOWN not in (rbg.metadata.finalizers or []):
+        plan.finalizer = "add"
 
     _revision(rbg, observed.revisions, plan)
     try:

@@ -211,19 +211,50 @@ def test_removing_a_role_and_deleting_the_group_leave_nothing(kube: Kube, namesp
         timeout=60,
     )
     wait_ready(kube, namespace, "sglang-pd")
-    kube.delete("RoleBasedGroup", "sglang-pd", namespace)
-    selector = f"{keys.LABEL_GROUP_NAME_V1}=sglang-pd"
-    kube.wait_for(
-        "every child garbage-collected",
-        lambda: (
-            not any(
-                kube.list(k, namespace, selector)
-                for k in ("StatefulSet", "Service", "ConfigMap", "Pod", "ControllerRevision")
-            )
-        ),
-        timeout=90,
-        dump=lambda: kube.dump_namespace(namespace),
+    rbg = kube.get("RoleBasedGroup", "sglang-pd", namespace)
+    assert keys.FINALIZER_TEARDOWN in rbg["metadata"]["finalizers"]
+    kube.patch(
+        "RoleBasedGroup",
+        "sglang-pd",
+        namespace,
+        {
+            "spec": {
+                "roles": rbg["spec"]["roles"]
+                + [{**rbg["spec"]["roles"][1], "name": "decode", "dependencies": ["prefill"]}]
+            }
+        },
     )
+    wait_ready(kube, namespace, "sglang-pd")
+    rec = Recorder(kube, "StatefulSet", namespace)
+    try:
+        kube.delete("RoleBasedGroup", "sglang-pd", namespace)
+        selector = f"{keys.LABEL_GROUP_NAME_V1}=sglang-pd"
+        kube.wait_for(
+            "every child garbage-collected",
+            lambda: (
+                kube.get("RoleBasedGroup", "sglang-pd", namespace) is None
+                and not any(
+                    kube.list(k, namespace, selector)
+                    for k in ("StatefulSet", "Service", "ConfigMap", "Pod", "ControllerRevision")
+                )
+            ),
+            timeout=90,
+            dump=lambda: kube.dump_namespace(namespace),
+        )
+    finally:
+        rec.stop()
+    # Reverse dependency order: a level starts going only after the level that depends on it is gone.
+    started: dict[str, int] = {}
+    gone: dict[str, int] = {}
+    for i, (etype, obj) in enumerate(rec.events):
+        name = obj["metadata"]["name"]
+        if obj["metadata"].get("deletionTimestamp") and name not in started:
+            started[name] = i
+        if etype == "DELETED":
+            gone[name] = i
+    assert set(gone) == {"sglang-pd-router", "sglang-pd-prefill", "sglang-pd-decode"}
+    assert gone["sglang-pd-decode"] < started["sglang-pd-prefill"]
+    assert gone["sglang-pd-prefill"] < started["sglang-pd-router"]
 
 
 def test_deployment_and_leaderworkerset_roles(kube: Kube, namespace: str) -> None:

@@ -21,16 +21,23 @@ NOW = "2026-11-24T00:00:00Z"
 
 
 def rbg(roles: list[dict[str, Any]], **spec: Any) -> RoleBasedGroup:
-    return RoleBasedGroup.from_dict({
-        "apiVersion": "workloads.x-k8s.io/v1alpha1", "kind": "RoleBasedGroup",
-        "metadata": {"name": "g", "namespace": "ns", "uid": "uid-1", "generation": 1},
-        "spec": {"roles": roles, **spec},
-    })  # fmt: skip
+    return RoleBasedGroup.from_dict(
+        {
+            "apiVersion": "workloads.x-k8s.io/v1alpha1",
+            "kind": "RoleBasedGroup",
+            "metadata": {"name": "g", "namespace": "ns", "uid": "uid-1", "generation": 1},
+            "spec": {"roles": roles, **spec},
+        }
+    )
 
 
 def role(name: str, replicas: int = 1, deps: list[str] | None = None, **extra: Any) -> dict[str, Any]:
-    out = {"name": name, "replicas": replicas,
-           "template": {"spec": {"containers": [{"name": "c", "image": f"img-{name}:1"}]}}, **extra}  # fmt: skip
+    out = {
+        "name": name,
+        "replicas": replicas,
+        "template": {"spec": {"containers": [{"name": "c", "image": f"img-{name}:1"}]}},
+        **extra,
+    }
     if deps:
         out["dependencies"] = deps
     return out
@@ -49,14 +56,22 @@ def ready(manifests: list[Manifest], ready_roles: set[str] | None = None) -> Gro
             obj["metadata"]["generation"] = 1
             role_name = obj["metadata"]["labels"][keys.LABEL_ROLE_NAME_V1]
             n = obj["spec"]["replicas"] if ready_roles is None or role_name in ready_roles else 0
-            obj["status"] = {"observedGeneration": 1, "replicas": obj["spec"]["replicas"], "readyReplicas": n,
-                             "updatedReplicas": obj["spec"]["replicas"]}  # fmt: skip
+            obj["status"] = {
+                "observedGeneration": 1,
+                "replicas": obj["spec"]["replicas"],
+                "readyReplicas": n,
+                "updatedReplicas": obj["spec"]["replicas"],
+            }
             workloads.append(workload_view(obj))
         elif m.kind == "ControllerRevision":
             revisions.append(revision_view(obj))
         else:
             objects.append(object_view(obj))
     return GroupObserved(workloads=workloads, objects=objects, revisions=revisions)
+
+
+def with_meta(group: RoleBasedGroup, **meta: Any) -> RoleBasedGroup:
+    return group.model_copy(update={"metadata": group.metadata.model_copy(update=meta)})
 
 
 def converge(group: RoleBasedGroup, rounds: int = 6) -> tuple[GroupObserved, RoleBasedGroup, list[Any]]:
@@ -73,6 +88,8 @@ def converge(group: RoleBasedGroup, rounds: int = 6) -> tuple[GroupObserved, Rol
             applied[(m.kind, m.metadata.name or "")] = m
         if plan.status is not None:
             group = group.model_copy(update={"status": plan.status})
+        if plan.finalizer == "add":
+            group = with_meta(group, finalizers=[keys.FINALIZER_TEARDOWN])
     raise AssertionError(f"no fixed point after {rounds} rounds: {plans[-1]}")
 
 
@@ -179,11 +196,31 @@ def test_missing_lws_crd_blocks_only_that_role() -> None:
 
 
 def test_template_ref_with_strategic_patch() -> None:
-    templates = [{"name": "base", "template": {"spec": {"containers": [
-        {"name": "engine", "image": "sglang:1", "env": [{"name": "A", "value": "1"}]}]}}}]  # fmt: skip
-    group = rbg([{"name": "prefill", "replicas": 1, "templateRef": {"name": "base"},
-                  "templatePatch": {"spec": {"containers": [{"name": "engine", "env": [{"name": "B", "value": "2"}]}]}}}],
-                roleTemplates=templates)  # fmt: skip
+    templates = [
+        {
+            "name": "base",
+            "template": {
+                "spec": {
+                    "containers": [
+                        {"name": "engine", "image": "sglang:1", "env": [{"name": "A", "value": "1"}]}
+                    ]
+                }
+            },
+        }
+    ]
+    group = rbg(
+        [
+            {
+                "name": "prefill",
+                "replicas": 1,
+                "templateRef": {"name": "base"},
+                "templatePatch": {
+                    "spec": {"containers": [{"name": "engine", "env": [{"name": "B", "value": "2"}]}]}
+                },
+            }
+        ],
+        roleTemplates=templates,
+    )
     sts = next(m for m in plan_group(group, GroupObserved(), NOW).apply if m.kind == "StatefulSet").to_dict()
     env = {e["name"]: e.get("value") for e in sts["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert (
@@ -192,16 +229,37 @@ def test_template_ref_with_strategic_patch() -> None:
 
 
 def test_engine_runtime_injection_and_missing_profile() -> None:
-    profile = ClusterEngineRuntimeProfile.from_dict({
-        "apiVersion": "workloads.x-k8s.io/v1alpha1", "kind": "ClusterEngineRuntimeProfile",
-        "metadata": {"name": "patio"},
-        "spec": {"containers": [{"name": "patio-runtime", "image": "patio:1", "args": ["--a"]}],
-                 "volumes": [{"name": "shm", "emptyDir": {"medium": "Memory"}}]},
-    })  # fmt: skip
-    group = rbg([role("engine", engineRuntimes=[{"profileName": "patio", "containers": [
-        {"name": "patio-runtime", "args": ["--b"], "env": [{"name": "X", "value": "1"}]}]}])])  # fmt: skip
-    sts = next(m for m in plan_group(group, GroupObserved(profiles={"patio": profile}), NOW).apply
-               if m.kind == "StatefulSet").to_dict()  # fmt: skip
+    profile = ClusterEngineRuntimeProfile.from_dict(
+        {
+            "apiVersion": "workloads.x-k8s.io/v1alpha1",
+            "kind": "ClusterEngineRuntimeProfile",
+            "metadata": {"name": "patio"},
+            "spec": {
+                "containers": [{"name": "patio-runtime", "image": "patio:1", "args": ["--a"]}],
+                "volumes": [{"name": "shm", "emptyDir": {"medium": "Memory"}}],
+            },
+        }
+    )
+    group = rbg(
+        [
+            role(
+                "engine",
+                engineRuntimes=[
+                    {
+                        "profileName": "patio",
+                        "containers": [
+                            {"name": "patio-runtime", "args": ["--b"], "env": [{"name": "X", "value": "1"}]}
+                        ],
+                    }
+                ],
+            )
+        ]
+    )
+    sts = next(
+        m
+        for m in plan_group(group, GroupObserved(profiles={"patio": profile}), NOW).apply
+        if m.kind == "StatefulSet"
+    ).to_dict()
     pod = sts["spec"]["template"]["spec"]
     runtime = next(c for c in pod["containers"] if c["name"] == "patio-runtime")
     assert runtime["args"] == ["--a", "--b"] and any(e["name"] == "X" for e in runtime["env"])
@@ -213,22 +271,39 @@ def test_engine_runtime_injection_and_missing_profile() -> None:
 
 def test_profile_change_rolls_the_role() -> None:
     def prof(image: str) -> ClusterEngineRuntimeProfile:
-        return ClusterEngineRuntimeProfile.from_dict({"metadata": {"name": "p"}, "spec": {
-            "containers": [{"name": "rt", "image": image}]}})  # fmt: skip
+        return ClusterEngineRuntimeProfile.from_dict(
+            {"metadata": {"name": "p"}, "spec": {"containers": [{"name": "rt", "image": image}]}}
+        )
 
     group = rbg([role("engine", engineRuntimes=[{"profileName": "p"}])])
     first = plan_group(group, GroupObserved(profiles={"p": prof("rt:1")}), NOW)
     observed = ready(first.apply)
-    observed = GroupObserved(workloads=observed.workloads, objects=observed.objects, revisions=observed.revisions,
-                             profiles={"p": prof("rt:2")})  # fmt: skip
+    observed = GroupObserved(
+        workloads=observed.workloads,
+        objects=observed.objects,
+        revisions=observed.revisions,
+        profiles={"p": prof("rt:2")},
+    )
     plan = plan_group(group, observed, NOW)
     assert [n for k, n in kinds(plan.apply) if k == "StatefulSet"] == ["g-engine"]
 
 
 def test_revision_history_is_bounded() -> None:
     observed, group, _ = converge(rbg(PD))
-    revisions = [revision_view({"metadata": {"name": f"g-r{i}", "namespace": "ns", "uid": f"r{i}", "labels": {
-        keys.LABEL_GROUP_REVISION_V1: f"h{i}"}}, "revision": i}) for i in range(1, 7)]  # fmt: skip
+    revisions = [
+        revision_view(
+            {
+                "metadata": {
+                    "name": f"g-r{i}",
+                    "namespace": "ns",
+                    "uid": f"r{i}",
+                    "labels": {keys.LABEL_GROUP_REVISION_V1: f"h{i}"},
+                },
+                "revision": i,
+            }
+        )
+        for i in range(1, 7)
+    ]
     plan = plan_group(group, GroupObserved(observed.workloads, observed.objects, revisions), NOW)
     new = [m for m in plan.apply if m.kind == "ControllerRevision"]
     assert len(new) == 1 and new[0].to_dict()["revision"] == 7
@@ -238,8 +313,14 @@ def test_revision_history_is_bounded() -> None:
 
 def test_foreign_workloads_are_ignored() -> None:
     observed, group, _ = converge(rbg(PD))
-    stranger = WorkloadView(api_version="apps/v1", kind="StatefulSet", name="g-old", namespace="ns", uid="x",
-                            owner_uids=("someone-else",))  # fmt: skip
+    stranger = WorkloadView(
+        api_version="apps/v1",
+        kind="StatefulSet",
+        name="g-old",
+        namespace="ns",
+        uid="x",
+        owner_uids=("someone-else",),
+    )
     plan = plan_group(
         group, GroupObserved([*observed.workloads, stranger], observed.objects, observed.revisions), NOW
     )
@@ -267,3 +348,26 @@ def test_bad_dependencies_create_nothing(deps: list[str]) -> None:
     plan = plan_group(group, GroupObserved(), NOW)
     assert not any(m.kind == "StatefulSet" for m in plan.apply)
     assert any(e.reason == "InvalidRoleDependency" for e in plan.events)
+
+
+def test_first_reconcile_adds_the_teardown_finalizer() -> None:
+    plan = plan_group(rbg(PD), GroupObserved(), NOW)
+    assert plan.finalizer == "add"
+
+
+def test_teardown_goes_in_reverse_dependency_order() -> None:
+    observed, group, _ = converge(rbg(PD))
+    deleting = with_meta(group, deletion_timestamp="2026-11-24T01:00:00Z")
+    plan = plan_group(deleting, observed, NOW)
+    assert [(d.name, d.propagation) for d in plan.delete] == [("g-decode", "Foreground")]
+    assert plan.finalizer is None and not plan.apply
+    # decode is going (foreground: its pods first): nothing else happens until it is gone
+    going = [w.model_copy(update={"deleting": w.name == "g-decode"}) for w in observed.workloads]
+    assert plan_group(deleting, GroupObserved(going, observed.objects), NOW).empty
+    remaining = [w for w in observed.workloads if w.name != "g-decode"]
+    plan = plan_group(deleting, GroupObserved(remaining, observed.objects), NOW)
+    assert [d.name for d in plan.delete] == ["g-prefill"]
+    remaining = [w for w in remaining if w.name != "g-prefill"]
+    assert [d.name for d in plan_group(deleting, GroupObserved(remaining), NOW).delete] == ["g-router"]
+    done = plan_group(deleting, GroupObserved(), NOW)
+    assert done.finalizer == "remove" and not done.delete
