@@ -258,8 +258,10 @@ class DevCluster:
             proc.stop(*pids[name])
         return self._launch(name, argv, state)[1]
 
-    def _launch(self, name: str, argv: list[str], state: dict[str, object]) -> tuple[proc.Spec, int]:
-        spec = proc.Spec(name, argv, self.layout.logs / f"{name}.log")
+    def _launch(
+        self, name: str, argv: list[str], state: dict[str, object], env: dict[str, str] | None = None
+    ) -> tuple[proc.Spec, int]:
+        spec = proc.Spec(name, argv, self.layout.logs / f"{name}.log", env)
         pid = proc.start(spec)
         processes = state["processes"]
         assert isinstance(processes, dict)
@@ -406,10 +408,11 @@ class DevCluster:
                     f"--manage-nodes-with-annotation-selector={KWOK_NODE_ANNOTATION}={KWOK_NODE_VALUE}",
                     f"--server-address=127.0.0.1:{ports['kwok']}",
                     "--node-lease-duration-seconds=40",
-                    "--node-ip=10.63.255.254",
+                    "--node-ip=127.0.0.1",
                     "--cidr=10.62.0.1/16",
                 ],
                 state,
+                {"KWOK_WORKDIR": str(root / "kwok")},
             )
         )
         for crd_dir in [EXTRA_CRDS_DIR, *options.crd_dirs]:

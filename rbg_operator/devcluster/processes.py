@@ -25,6 +25,7 @@ class Spec:
     name: str
     argv: list[str]
     log: Path
+    env: dict[str, str] | None = None  # added to this process's environment
 
 
 def port_free(port: int, host: str = "127.0.0.1") -> bool:
@@ -54,6 +55,7 @@ def start(spec: Spec) -> int:
             stdin=subprocess.DEVNULL,
             start_new_session=True,
             close_fds=True,
+            env={**os.environ, **spec.env} if spec.env else None,
         )
     return proc.pid
 
