@@ -3,7 +3,7 @@ reject what the CRD schema and CEL cannot: every message names the field path an
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +11,9 @@ import kopf
 
 from rbg_operator.api.validation import errors_only, validate_object
 from rbg_operator.kube.client import KubeClient
+from rbg_operator.kube.resources import RBG_SA
 from rbg_operator.kube.webhook_certs import ensure_serving_cert
+from rbg_operator.planning.names import scaling_adapter_name
 
 GROUP, VERSION = "workloads.x-k8s.io", "v1alpha1"
 
@@ -70,16 +72,41 @@ async def server(client: KubeClient, ws: WebhookSettings) -> kopf.WebhookServer:
     )
 
 
-def _check(kind: str) -> Callable[..., None]:
-    def handler(body: kopf.Body, warnings: list[str], **_: Any) -> None:
+async def _adapter_conflicts(client: KubeClient, new: dict[str, Any], old: dict[str, Any]) -> list[str]:
+    """Roles whose replicas this update changes away from what their Bound scaling adapter says."""
+    ns, group = new["metadata"].get("namespace", ""), new["metadata"]["name"]
+    before = {r.get("name"): r.get("replicas") for r in (old.get("spec") or {}).get("roles") or []}
+    errors = []
+    for i, role in enumerate((new.get("spec") or {}).get("roles") or []):
+        name, replicas = role.get("name"), role.get("replicas")
+        if name not in before or before[name] == replicas:
+            continue
+        adapter = await client.get(RBG_SA, scaling_adapter_name(group, name), ns)
+        if adapter is None or (adapter.get("status") or {}).get("phase") != "Bound":
+            continue
+        owned = (adapter.get("spec") or {}).get("replicas")
+        if owned is not None and owned != replicas:
+            errors.append(
+                f"spec.roles[{i}].replicas: role {name!r} is scaled by the Bound scaling adapter "
+                f"{adapter['metadata']['name']!r} (replicas {owned}); scale it with "
+                f"`kubectl scale rbgsa/{adapter['metadata']['name']} --replicas={replicas}`"
+            )
+    return errors
+
+
+def _check(kind: str) -> Callable[..., Coroutine[Any, Any, None]]:
+    async def handler(
+        body: kopf.Body, old: kopf.Body | None, warnings: list[str], memo: kopf.Memo, **_: Any
+    ) -> None:
         raw = dict(body)
         problems = validate_object(raw)
         warnings.extend(str(p) for p in problems if p.severity == "warning")
-        errors = errors_only(problems)
-        if errors:
+        messages = [str(e) for e in errors_only(problems)]
+        if not messages and kind == "RoleBasedGroup" and old is not None and memo.runtime.client is not None:
+            messages = await _adapter_conflicts(memo.runtime.client, raw, dict(old))
+        if messages:
             name = raw.get("metadata", {}).get("name", "")
-            msg = "; ".join(str(e) for e in errors[:10])
-            raise kopf.AdmissionError(f"{kind} {name} is invalid: {msg}", code=422)
+            raise kopf.AdmissionError(f"{kind} {name} is invalid: {'; '.join(messages[:10])}", code=422)
 
     return handler
 

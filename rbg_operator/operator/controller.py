@@ -140,16 +140,20 @@ class Controller:
                     self.queue.add_after(key, delay)
             except asyncio.CancelledError:
                 raise
+            except ApiError as err:
+                if err.status == 403 and "being terminated" in err.message:
+                    # The namespace is going away; the group's deletion follows. Retrying cannot succeed.
+                    result = "skipped"
+                    self.queue.forget(key)
+                    log.debug("namespace of %s/%s is terminating: %s", *key, err.message)
+                else:
+                    result = "error"
+                    wait = self.queue.add_rate_limited(key)
+                    log.warning("reconcile of %s/%s failed (retry in %.1fs): %s", *key, wait, err)
             except Exception as err:
                 result = "error"
                 wait = self.queue.add_rate_limited(key)
-                log.warning(
-                    "reconcile of %s/%s failed (retry in %.1fs): %s",
-                    *key,
-                    wait,
-                    err,
-                    exc_info=not isinstance(err, ApiError),
-                )
+                log.warning("reconcile of %s/%s failed (retry in %.1fs): %s", *key, wait, err, exc_info=True)
             finally:
                 self.queue.done(key)
                 self.metrics.reconciled("RoleBasedGroup", result, time.monotonic() - started)

@@ -4,7 +4,6 @@ input at apply time, naming the field; upstream v1alpha1 manifests are accepted 
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,11 +13,10 @@ from rbg_operator.api.v1alpha1 import parse_object
 from rbg_operator.devcluster.rest import ApiError
 from tests.e2e.kube import Kube
 from tests.e2e.test_rbg_reconciler import wait_ready
+from tests.shared_dir import upstream_examples
 from tests.unit.api.cases import INVALID_CASES, InvalidCase
 
-UPSTREAM = Path("/work/shared/conformance/upstream-examples")
-if not UPSTREAM.is_dir():
-    UPSTREAM = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "upstream-examples"
+UPSTREAM = upstream_examples()
 pytestmark = pytest.mark.usefixtures("operator")
 
 
@@ -110,3 +108,60 @@ def test_upstream_restart_policy_example_runs_its_roles(kube: Kube, namespace: s
 
     kube.wait_for("the StatefulSet and Deployment roles ready", roles_ready, timeout=90)
     assert kube.get("LeaderWorkerSet", "restart-policy-lws", namespace) is not None
+
+
+def test_replicas_owned_by_a_bound_scaling_adapter_cannot_be_changed(kube: Kube, namespace: str) -> None:
+    group = {
+        "apiVersion": "workloads.x-k8s.io/v1alpha1",
+        "kind": "RoleBasedGroup",
+        "metadata": {"name": "scaled"},
+        "spec": {
+            "roles": [
+                {
+                    "name": "decode",
+                    "replicas": 2,
+                    "template": {"spec": {"containers": [{"name": "c", "image": "x:1"}]}},
+                }
+            ]
+        },
+    }
+    kube.create(group, namespace)
+    kube.create(
+        {
+            "apiVersion": "workloads.x-k8s.io/v1alpha1",
+            "kind": "RoleBasedGroupScalingAdapter",
+            "metadata": {"name": "scaled-decode"},
+            "spec": {"replicas": 3, "scaleTargetRef": {"name": "scaled", "role": "decode"}},
+        },
+        namespace,
+    )
+    # Not bound yet: the role's replicas are the user's to change.
+    kube.patch(
+        "RoleBasedGroup",
+        "scaled",
+        namespace,
+        {"spec": {"roles": [{**group["spec"]["roles"][0], "replicas": 4}]}},
+    )
+    kube.patch(
+        "RoleBasedGroupScalingAdapter",
+        "scaled-decode",
+        namespace,
+        {"status": {"phase": "Bound"}},
+        subresource="status",
+    )
+    with pytest.raises(ApiError) as err:
+        kube.patch(
+            "RoleBasedGroup",
+            "scaled",
+            namespace,
+            {"spec": {"roles": [{**group["spec"]["roles"][0], "replicas": 5}]}},
+        )
+    assert "spec.roles[0].replicas" in str(err.value) and "scaled-decode" in str(err.value)
+    assert kube.get("RoleBasedGroup", "scaled", namespace)["spec"]["roles"][0]["replicas"] == 4
+    # Following the adapter (what its controller does) is allowed.
+    kube.patch(
+        "RoleBasedGroup",
+        "scaled",
+        namespace,
+        {"spec": {"roles": [{**group["spec"]["roles"][0], "replicas": 3}]}},
+    )

@@ -314,6 +314,17 @@ def test_idle_groups_make_no_writes(
         kube.create({**base, "metadata": {"name": f"idle-{i}"}}, namespace)
     for i in range(20):
         wait_ready(kube, namespace, f"idle-{i}", timeout=120)
+
+    def quiet() -> bool:
+        """Idle means idle: no namespace of an earlier test still being torn down, and no write by the
+        operator for 3 seconds (the last status and event writes of the start-up have landed)."""
+        if any(n.get("status", {}).get("phase") == "Terminating" for n in kube.list("Namespace")):
+            return False
+        last = devcluster.audit_writes("rbg-operator")
+        stamp = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=3)
+        return not last or last[-1].when < stamp.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+    kube.wait_for("a quiet cluster", quiet, timeout=120, interval=1)
     since = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     time.sleep(60)  # the measurement window itself, not a wait for a condition
     writes = devcluster.audit_writes("rbg-operator", since=since)

@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.shared_dir import upstream_examples
+
 REPO = Path(__file__).resolve().parents[3]
-EXAMPLES = REPO.parent / "shared" / "conformance" / "upstream-examples"
+EXAMPLES = upstream_examples()
 V1ALPHA1 = "workloads.x-k8s.io/v1alpha1"
 
 
