@@ -103,13 +103,15 @@ def _kubeconfig(server: str, pki: PkiPaths, who: str = "admin") -> str:
     return yaml.safe_dump(cfg, sort_keys=False)
 
 
-# Writes only, and not those of the simulated kubelet and the control-plane controllers: the log then
-# holds what users and the operator wrote, attributed by identity (see DevCluster.audit_writes).
+# Every request of the operator's identity (reads too, for the benchmarks), and otherwise writes only, not
+# those of the simulated kubelet and the control-plane controllers: the log holds what users and the
+# operator did, attributed by identity (see DevCluster.audit_requests and audit_writes).
 _AUDIT_POLICY = {
     "apiVersion": "audit.k8s.io/v1",
     "kind": "Policy",
     "omitStages": ["RequestReceived", "ResponseStarted"],
     "rules": [
+        {"level": "Metadata", "users": [CLIENTS["rbg-operator"][0]]},  # every request of the operator
         {"level": "None", "verbs": ["get", "list", "watch"]},
         {
             "level": "None",
@@ -178,8 +180,8 @@ class DevCluster:
     def running(self) -> bool:
         return not self.problems()
 
-    def audit_writes(self, user: str, since: str = "") -> list[AuditWrite]:
-        """Write requests made by ``user`` (a client common name), from the API server's audit log,
+    def audit_requests(self, user: str, since: str = "") -> list[AuditWrite]:
+        """Requests made by ``user`` (a client common name) as the API server's audit log recorded them,
         optionally only those received at or after the RFC 3339 time ``since``."""
         found = []
         for path in (self.layout.audit_log, *sorted(self.layout.logs.glob("audit-*.log"))):
@@ -208,6 +210,10 @@ class DevCluster:
                     )
                 )
         return sorted(found, key=lambda w: w.when)
+
+    def audit_writes(self, user: str, since: str = "") -> list[AuditWrite]:
+        """Write requests (create, update, patch, delete) made by ``user``."""
+        return [w for w in self.audit_requests(user, since) if w.verb not in ("get", "list", "watch")]
 
     # -- up ----------------------------------------------------------------------------------------------
     def up(self, options: Options | None = None) -> None:
