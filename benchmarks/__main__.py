@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--groups", type=int, default=100)
     p.add_argument("--timeout", type=float, default=900)
     p.add_argument("--steady-seconds", type=float, default=60)
-    p.add_argument("--workers", type=int, default=4)
+    p.add_argument("--workers", type=int, default=16)
     args = p.parse_args(argv)
     result = asyncio.run(scenario_create(args.groups, args.timeout, args.steady_seconds, args.workers))
     result["machine"] = machine()

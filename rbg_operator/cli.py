@@ -99,7 +99,7 @@ def parser() -> argparse.ArgumentParser:
         help="watch only these namespaces (repeatable; default: all)",
     )
     run.add_argument("--kubeconfig", help="default: $KUBECONFIG, then in-cluster config, then ~/.kube/config")
-    run.add_argument("--workers", type=int, default=4, help="groups reconciled concurrently")
+    run.add_argument("--workers", type=int, default=16, help="groups reconciled concurrently")
     run.add_argument("--metrics-port", type=int, default=8080, help="/metrics, /healthz and /readyz")
     run.add_argument("--webhook-port", type=int, default=9443)
     run.add_argument(

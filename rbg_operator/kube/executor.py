@@ -4,13 +4,14 @@ the caller can update its caches (write-through)."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
 from rbg_operator.api import keys
-from rbg_operator.planning.plan import Event, Plan
+from rbg_operator.planning.plan import Deletion, Event, Plan
 
 from .client import FIELD_MANAGER, KubeClient
 from .resources import EVENT, Resource, resource_for
@@ -67,15 +68,26 @@ async def post_event(client: KubeClient, ref: ObjectRef, event: Event) -> None:
     await client.create(EVENT, body, ref.namespace)
 
 
+_WORKLOAD_KINDS = {"StatefulSet", "Deployment", "LeaderWorkerSet", "InstanceSet"}
+
+
 async def execute(client: KubeClient, ref: ObjectRef, plan: Plan) -> Outcome:
+    """Independent writes of a plan go out concurrently: first what pods rely on (revisions, ConfigMaps,
+    Services), then the workloads, then deletions; events last."""
     out = Outcome()
-    for manifest in plan.apply:
-        res = resource_for(manifest.api_version, manifest.kind)
-        out.applied.append(await client.apply(res, manifest.to_dict()))
-    for d in plan.delete:
+    supporting = [m for m in plan.apply if m.kind not in _WORKLOAD_KINDS]
+    workloads = [m for m in plan.apply if m.kind in _WORKLOAD_KINDS]
+    for batch in (supporting, workloads):
+        out.applied += await asyncio.gather(
+            *(client.apply(resource_for(m.api_version, m.kind), m.to_dict()) for m in batch)
+        )
+
+    async def delete(d: Deletion) -> None:
         res = resource_for(d.api_version, d.kind)
         if await client.delete(res, d.name, d.namespace, uid=d.uid, propagation=d.propagation):
             out.deleted.append((res, d.namespace, d.name))
+
+    await asyncio.gather(*(delete(d) for d in plan.delete))
     if plan.finalizer is not None:
         body = {
             "apiVersion": ref.resource.api_version,
@@ -95,6 +107,5 @@ async def execute(client: KubeClient, ref: ObjectRef, plan: Plan) -> Outcome:
             "status": plan.status.to_dict(),
         }
         out.status = await client.apply(ref.resource, body, subresource="status")
-    for event in plan.events:
-        await post_event(client, ref, event)
+    await asyncio.gather(*(post_event(client, ref, event) for event in plan.events))
     return out

@@ -51,7 +51,7 @@ class Controller:
     client: KubeClient
     metrics: Metrics
     namespaces: list[str] = field(default_factory=list)  # empty: all namespaces
-    workers: int = 4
+    workers: int = 16
     queue: WorkQueue[GroupKey] = field(default_factory=WorkQueue)
 
     def __post_init__(self) -> None:

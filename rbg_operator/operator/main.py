@@ -29,7 +29,7 @@ WEBHOOK_CONFIG_NAME = "rbg-operator.workloads.x-k8s.io"
 @dataclass(frozen=True)
 class Settings:
     namespaces: list[str] = field(default_factory=list)
-    workers: int = 4
+    workers: int = 16
     metrics_port: int = 8080
     webhook: admission.WebhookSettings | None = field(default_factory=admission.WebhookSettings)
     leader_election: bool = False
