@@ -26,6 +26,7 @@ binaries: $(STAMP) ## build (once per machine) the pinned control-plane binaries
 
 crds: $(STAMP) ## regenerate crds/ and docs/api.md from the API models
 	$(BIN)/python -m rbg_operator.api.crdgen crds
+	cp crds/*.yaml charts/rbg-operator/crds/
 	$(BIN)/python -m rbg_operator.api.docgen docs/api.md
 
 test: binaries ## run every test: unit, then end-to-end against the devcluster
