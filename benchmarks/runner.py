@@ -153,6 +153,12 @@ async def run_baseline(client: KubeClient, groups: int, limit_s: float) -> dict[
     t_exist, t_ready = await wait_counts(watch, groups * 7, started, limit_s)
     task.cancel()
     await client.delete(r.NAMESPACE, ns)
+    say("  waiting for the baseline namespace to be gone (so the operator run has the cluster to itself)")
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if await client.get(r.NAMESPACE, ns) is None:
+            break
+        await asyncio.sleep(1)
     return {
         "objects": len(objs),
         "all_pods_exist_s": round(t_exist, 3),

@@ -81,6 +81,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         webhook=webhook,
         leader_election=args.leader_elect,
         lease_namespace=args.lease_namespace or os.environ.get("POD_NAMESPACE", "default"),
+        leader_identity=args.leader_identity or os.environ.get("POD_NAME", ""),
         kubeconfig=args.kubeconfig,
     )
     return run_operator(settings, verbose=args.verbose)
@@ -116,6 +117,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--no-webhook", action="store_true", help="do not serve the admission webhook")
     run.add_argument("--leader-elect", action="store_true", help="run as one of several replicas (Lease)")
     run.add_argument("--lease-namespace", help="namespace of the leader Lease (default: $POD_NAMESPACE)")
+    run.add_argument(
+        "--leader-identity", default="", help="this replica's name in the Lease (default: host_random)"
+    )
     run.add_argument("--verbose", "-v", action="store_true")
     run.set_defaults(func=_cmd_run)
 

@@ -111,7 +111,7 @@ _AUDIT_POLICY = {
     "kind": "Policy",
     "omitStages": ["RequestReceived", "ResponseStarted"],
     "rules": [
-        {"level": "Metadata", "users": [CLIENTS["rbg-operator"][0]]},  # every request of the operator
+        {"level": "Metadata", "users": [CLIENTS["rbg-operator"][0], CLIENTS["rbg-operator-b"][0]]},
         {"level": "None", "verbs": ["get", "list", "watch"]},
         {
             "level": "None",

@@ -27,6 +27,7 @@ CLIENTS: dict[str, tuple[str, str]] = {
     "kube-scheduler": ("system:kube-scheduler", "system:masters"),
     "kwok": ("devcluster-kwok", "system:masters"),
     "rbg-operator": ("rbg-operator", "system:masters"),
+    "rbg-operator-b": ("rbg-operator-b", "system:masters"),  # a second replica, for HA tests
 }
 
 

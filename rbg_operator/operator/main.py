@@ -35,6 +35,7 @@ class Settings:
     leader_election: bool = False
     lease_namespace: str = "default"
     lease_name: str = "rbg-operator-leader"
+    leader_identity: str = ""  # default: <hostname>_<random>
     kubeconfig: str | None = None
 
 
@@ -96,7 +97,7 @@ def build_registry(settings: Settings) -> kopf.OperatorRegistry:
         rt.http = await _serve_http(rt)
         rt.controller = Controller(rt.client, rt.metrics, rt.settings.namespaces, rt.settings.workers)
         if rt.settings.leader_election:
-            identity = f"{socket.gethostname()}_{uuid.uuid4().hex[:8]}"
+            identity = rt.settings.leader_identity or f"{socket.gethostname()}_{uuid.uuid4().hex[:8]}"
             rt.elector = LeaderElector(
                 rt.client, LeaseConfig(rt.settings.lease_name, rt.settings.lease_namespace, identity)
             )
