@@ -23,6 +23,7 @@ RESOURCES: dict[str, tuple[str, str, bool]] = {
     "Service": ("/api/v1", "services", True),
     "ServiceAccount": ("/api/v1", "serviceaccounts", True),
     "ConfigMap": ("/api/v1", "configmaps", True),
+    "Secret": ("/api/v1", "secrets", True),
     "Event": ("/api/v1", "events", True),
     "Endpoints": ("/api/v1", "endpoints", True),
     "EndpointSlice": ("/apis/discovery.k8s.io/v1", "endpointslices", True),
