@@ -10,12 +10,9 @@ from __future__ import annotations
 import asyncio
 import datetime
 import math
-import os
 import statistics
-import subprocess
-import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +20,7 @@ from rbg_operator.api import keys
 from rbg_operator.api.v1alpha1 import RoleBasedGroup
 from rbg_operator.devcluster.cluster import DevCluster, Options
 from rbg_operator.devcluster.nodes import ClusterShape
-from rbg_operator.devcluster.processes import free_port
+from rbg_operator.devcluster.operator import OperatorProcess
 from rbg_operator.kube import resources as r
 from rbg_operator.kube.client import KubeClient
 from rbg_operator.kube.informer import Informer
@@ -166,54 +163,14 @@ async def run_baseline(client: KubeClient, groups: int, limit_s: float) -> dict[
     }
 
 
-@dataclass
-class OperatorRun:
-    proc: subprocess.Popen[bytes]
-    metrics_port: int
-    samples: list[tuple[float, int]] = field(default_factory=list)
-
-    def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def peak_rss_mib(self) -> float:
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return 0.0
-
-
-def start_operator(cluster: DevCluster, workers: int) -> OperatorRun:
-    port = free_port()
-    log = open(cluster.layout.logs / "bench-operator.log", "ab")  # noqa: SIM115 - lives as long as the process
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "rbg_operator.cli",
-            "run",
-            "--kubeconfig",
-            str(cluster.layout.client_kubeconfig("rbg-operator")),
-            "--metrics-port",
-            str(port),
-            "--webhook-port",
-            str(free_port()),
-            "--workers",
-            str(workers),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+def start_operator(cluster: DevCluster, workers: int) -> OperatorProcess:
+    op = OperatorProcess(
+        cluster.layout.client_kubeconfig("rbg-operator"),
+        cluster.layout.logs / "bench-operator.log",
+        extra_args=["--workers", str(workers)],
     )
-    import urllib.request
-
-    for _ in range(600):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1):
-                return OperatorRun(proc, port)
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("the operator did not become ready")
+    op.launch()
+    return op
 
 
 async def run_operator(
@@ -289,8 +246,7 @@ async def run_operator(
     }
     task.cancel()
     rbg_task.cancel()
-    op.proc.terminate()
-    op.proc.wait(30)
+    op.stop()
     return result
 
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import yaml
 
 from rbg_operator.devcluster.binaries import find_binary
 from rbg_operator.devcluster.cluster import DevCluster, Options
-from rbg_operator.devcluster.processes import free_port, log_tail
+from rbg_operator.devcluster.operator import operator_argv, wait_ready
+from rbg_operator.devcluster.processes import alive, free_port
 from rbg_operator.devcluster.rest import ApiError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,31 +31,10 @@ def main() -> int:
     kubeconfig = cluster.layout.kubeconfig
     say("== 2/4 the operator")
     metrics = free_port()
-    cluster.launch(
-        "rbg-operator",
-        [
-            sys.executable,
-            "-m",
-            "rbg_operator.cli",
-            "run",
-            "--kubeconfig",
-            str(cluster.layout.client_kubeconfig("rbg-operator")),
-            "--metrics-port",
-            str(metrics),
-            "--webhook-port",
-            str(free_port()),
-        ],
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{metrics}/readyz", timeout=1):
-                break
-        except OSError:
-            if time.monotonic() > deadline:
-                say(log_tail(cluster.layout.logs / "rbg-operator.log", 30))
-                return 1
-            time.sleep(0.3)
+    log = cluster.layout.logs / "rbg-operator.log"
+    argv = operator_argv(cluster.layout.client_kubeconfig("rbg-operator"), metrics, free_port())
+    pid = cluster.launch("rbg-operator", argv)
+    wait_ready(metrics, log, lambda: alive(pid))
     say(
         f"   running (metrics on http://127.0.0.1:{metrics}/metrics, "
         f"log {cluster.layout.logs}/rbg-operator.log)"
