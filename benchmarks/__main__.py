@@ -38,8 +38,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=900)
     p.add_argument("--steady-seconds", type=float, default=60)
     p.add_argument("--workers", type=int, default=16)
+    p.add_argument("--profile", action="store_true", help="sample the operator with py-spy during the create")
     args = p.parse_args(argv)
-    result = asyncio.run(scenario_create(args.groups, args.timeout, args.steady_seconds, args.workers))
+    RESULTS.mkdir(exist_ok=True)
+    profile = RESULTS / f"profile-{args.scenario}-n{args.groups}.txt" if args.profile else None
+    result = asyncio.run(
+        scenario_create(args.groups, args.timeout, args.steady_seconds, args.workers, profile)
+    )
     result["machine"] = machine()
     result["when"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     RESULTS.mkdir(exist_ok=True)
@@ -49,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         for k, v in result[section].items():  # type: ignore[union-attr]
             print(f"{section}.{k} {v}")
     print(f"ratio_all_pods_exist {result['ratio_all_pods_exist']}")
+    for line in result["operator"].get("profile_top_self", []):  # type: ignore[union-attr]
+        print(f"profile {line}")
     print(f"wrote {out}")
     return 0
 

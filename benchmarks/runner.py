@@ -10,7 +10,10 @@ from __future__ import annotations
 import asyncio
 import datetime
 import math
+import signal
 import statistics
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -173,13 +176,62 @@ def start_operator(cluster: DevCluster, workers: int) -> OperatorProcess:
     return op
 
 
+def start_profile(op: OperatorProcess, out: Path | None) -> subprocess.Popen[bytes] | None:
+    """py-spy sampling the operator (its own process only) until stop_profile."""
+    if out is None or op.proc is None:
+        return None
+    return subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "py-spy"),
+            "record",
+            "--pid",
+            str(op.proc.pid),
+            "--rate",
+            "100",
+            "--format",
+            "raw",
+            "--output",
+            str(out),
+            "--nonblocking",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def stop_profile(profiler: subprocess.Popen[bytes] | None, out: Path | None, top: int = 15) -> list[str]:
+    """Stop sampling; the functions with the most samples on top of the stack (self time)."""
+    if profiler is None or out is None:
+        return []
+    profiler.send_signal(signal.SIGINT)
+    profiler.wait(60)
+    self_samples: dict[str, int] = {}
+    total = 0
+    for line in out.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        frame = stack.split(";")[-1]
+        self_samples[frame] = self_samples.get(frame, 0) + int(count)
+        total += int(count)
+    ranked = sorted(self_samples.items(), key=lambda kv: -kv[1])[:top]
+    return [f"{100 * n / max(total, 1):5.1f}% {frame}" for frame, n in ranked]
+
+
 async def run_operator(
-    client: KubeClient, cluster: DevCluster, groups: int, limit_s: float, steady_seconds: float, workers: int
+    client: KubeClient,
+    cluster: DevCluster,
+    groups: int,
+    limit_s: float,
+    steady_seconds: float,
+    workers: int,
+    profile: Path | None = None,
 ) -> dict[str, Any]:
     ns = "bench-operator"
     await ensure_namespace(client, ns)
     op = start_operator(cluster, workers)
     cpu_start = op.cpu_seconds()
+    profiler = start_profile(op, profile)
     watch, task = PodWatch.start(client, ns)
     ready_at: dict[str, float] = {}
 
@@ -213,6 +265,7 @@ async def run_operator(
         await asyncio.sleep(0.05)
     per_group = list(ready_at.values())
     create_cpu = op.cpu_seconds() - cpu_start
+    hot = stop_profile(profiler, profile)
     # steady: wait for the last writes of the start-up, then count every request in the window
     since_quiet = time.monotonic()
     while time.monotonic() - since_quiet < 60:
@@ -244,13 +297,17 @@ async def run_operator(
         "steady_cpu_s": round(op.cpu_seconds() - cpu_idle_start, 2),
         "operator_peak_rss_mib": round(op.peak_rss_mib(), 1),
     }
+    if hot:
+        result["profile_top_self"] = hot
     task.cancel()
     rbg_task.cancel()
     op.stop()
     return result
 
 
-async def scenario_create(groups: int, limit_s: float, steady_seconds: float, workers: int) -> dict[str, Any]:
+async def scenario_create(
+    groups: int, limit_s: float, steady_seconds: float, workers: int, profile: Path | None = None
+) -> dict[str, Any]:
     cluster = DevCluster(ROOT / ".devcluster-bench", log=say)
     cluster.down(quiet=True)
     shape = ClusterShape(gpu_nodes=max(8, math.ceil(groups * 7 / 200)), cpu_nodes=2)
@@ -261,7 +318,7 @@ async def scenario_create(groups: int, limit_s: float, steady_seconds: float, wo
         baseline = await run_baseline(client, groups, limit_s)
         say(f"  {baseline}")
         say(f"operator: {groups} RoleBasedGroups applied at once")
-        operator = await run_operator(client, cluster, groups, limit_s, steady_seconds, workers)
+        operator = await run_operator(client, cluster, groups, limit_s, steady_seconds, workers, profile)
         say(f"  {operator}")
     finally:
         await client.close()

@@ -9,7 +9,6 @@ from typing import Any
 from rbg_operator.api import keys
 
 MAX_NAME = 63
-_SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # k8s.io/apimachinery rand.SafeEncodeString
 
 
 def truncate(name: str, limit: int = MAX_NAME) -> str:
@@ -38,25 +37,13 @@ def group_unique_key(namespace: str, name: str) -> str:
     return hashlib.sha1(f"{namespace}/{name}".encode(), usedforsecurity=False).hexdigest()
 
 
-def safe_encode(text: str) -> str:
-    """Kubernetes' rand.SafeEncodeString: no vowels, no look-alike characters."""
-    return "".join(_SAFE_ALPHABET[ord(c) % len(_SAFE_ALPHABET)] for c in text)
-
-
-def fnv32a(data: bytes) -> int:
-    h = 0x811C9DC5
-    for byte in data:
-        h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
-    return h
-
-
 def stable_json(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str).encode()
 
 
 def content_hash(value: Any) -> str:
-    """A short, stable hash of a JSON-like value (label-safe)."""
-    return safe_encode(str(fnv32a(stable_json(value))))
+    """A short, stable hash of a JSON-like value (label-safe): 10 hex characters of BLAKE2b."""
+    return hashlib.blake2b(stable_json(value), digest_size=5).hexdigest()
 
 
 def selector_labels(namespace: str, group: str, role: str) -> dict[str, str]:
