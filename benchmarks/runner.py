@@ -269,11 +269,7 @@ async def run_operator(
     # steady: wait for the last writes of the start-up, then count every request in the window
     since_quiet = time.monotonic()
     while time.monotonic() - since_quiet < 60:
-        last = cluster.audit_writes("rbg-operator")
-        cutoff = (datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=3)).strftime(
-            "%Y-%m-%dT%H:%M:%S.%fZ"
-        )
-        if not last or last[-1].when < cutoff:
+        if cluster.quiet_for("rbg-operator", 3):
             break
         await asyncio.sleep(1)
     since = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -3,6 +3,7 @@ loopback, with simulated GPU nodes. ``up`` is idempotent, ``down`` leaves no pro
 
 from __future__ import annotations
 
+import datetime
 import json
 import shutil
 import time
@@ -210,6 +211,12 @@ class DevCluster:
                     )
                 )
         return sorted(found, key=lambda w: w.when)
+
+    def quiet_for(self, user: str, seconds: float) -> bool:
+        """True when ``user`` has made no write request in the last ``seconds``."""
+        last = self.audit_writes(user)
+        cutoff = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=seconds)
+        return not last or last[-1].when < cutoff.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
     def audit_writes(self, user: str, since: str = "") -> list[AuditWrite]:
         """Write requests (create, update, patch, delete) made by ``user``."""
@@ -502,8 +509,7 @@ class DevCluster:
         if left:
             raise DevClusterError(f"could not stop: {', '.join(left)}")
         self.layout.state.unlink(missing_ok=True)
-        for sub in ("etcd",):
-            _rmtree(self.layout.root / sub)
+        shutil.rmtree(self.layout.root / "etcd", ignore_errors=True)
         if not quiet:
             self.log(f"devcluster stopped ({len(pids)} processes)")
 
@@ -512,7 +518,3 @@ def _established(crd: dict[str, object]) -> bool:
     status = crd.get("status")
     conditions = status.get("conditions", []) if isinstance(status, dict) else []
     return any(c.get("type") == "Established" and c.get("status") == "True" for c in conditions)
-
-
-def _rmtree(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)

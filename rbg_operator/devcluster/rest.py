@@ -23,7 +23,7 @@ class Rest:
     server: str
     pki: PkiPaths
 
-    def _context(self) -> ssl.SSLContext:
+    def context(self) -> ssl.SSLContext:
         ctx = ssl.create_default_context(cafile=str(self.pki.ca_crt))
         ctx.load_cert_chain(str(self.pki.admin_crt), str(self.pki.admin_key))
         return ctx
@@ -43,7 +43,7 @@ class Rest:
             req.add_header("Content-Type", content_type)
         req.add_header("Accept", "application/json")
         try:
-            with urllib.request.urlopen(req, context=self._context(), timeout=timeout) as resp:
+            with urllib.request.urlopen(req, context=self.context(), timeout=timeout) as resp:
                 raw = resp.read()
         except urllib.error.HTTPError as err:
             raise ApiError(err.code, err.read().decode(errors="replace")[:8000]) from err
@@ -56,7 +56,7 @@ class Rest:
 
     def get_text(self, path: str, timeout: float = 3.0) -> str:
         req = urllib.request.Request(self.server + path)
-        with urllib.request.urlopen(req, context=self._context(), timeout=timeout) as resp:
+        with urllib.request.urlopen(req, context=self.context(), timeout=timeout) as resp:
             return str(resp.read().decode())
 
     def apply(self, path: str, body: dict[str, Any], manager: str = "rbg-devcluster") -> Any:

@@ -12,6 +12,7 @@ from typing import Any
 
 from rbg_operator.api import keys
 from rbg_operator.planning.plan import Deletion, Event, Plan
+from rbg_operator.planning.workloads import KIND_API
 
 from .client import FIELD_MANAGER, KubeClient
 from .resources import EVENT, Resource, resource_for
@@ -68,15 +69,12 @@ async def post_event(client: KubeClient, ref: ObjectRef, event: Event) -> None:
     await client.create(EVENT, body, ref.namespace)
 
 
-_WORKLOAD_KINDS = {"StatefulSet", "Deployment", "LeaderWorkerSet", "InstanceSet"}
-
-
 async def execute(client: KubeClient, ref: ObjectRef, plan: Plan) -> Outcome:
     """Independent writes of a plan go out concurrently: first what pods rely on (revisions, ConfigMaps,
     Services), then the workloads, then deletions; events last."""
     out = Outcome()
-    supporting = [m for m in plan.apply if m.kind not in _WORKLOAD_KINDS]
-    workloads = [m for m in plan.apply if m.kind in _WORKLOAD_KINDS]
+    supporting = [m for m in plan.apply if m.kind not in KIND_API]
+    workloads = [m for m in plan.apply if m.kind in KIND_API]
     for batch in (supporting, workloads):
         out.applied += await asyncio.gather(
             *(client.apply(resource_for(m.api_version, m.kind), m.to_dict()) for m in batch)

@@ -107,22 +107,20 @@ class Informer(Generic[T, K]):
             if not keys:
                 del self._index[owner]
 
-    def _remove(self, obj: dict[str, Any]) -> None:
-        key = self._key(obj)
+    def _drop(self, key: ObjKey) -> None:
         self._items.pop(key, None)
         self._versions.pop(key, None)
         for owner in self._owners.pop(key, []):
             self._unindex(owner, key)
             self._on_change(owner)
 
+    def _remove(self, obj: dict[str, Any]) -> None:
+        self._drop(self._key(obj))
+
     def _replace(self, objs: list[dict[str, Any]]) -> None:
         fresh = {self._key(o) for o in objs}
         for key in [k for k in self._items if k not in fresh]:
-            self._items.pop(key)
-            self._versions.pop(key, None)
-            for owner in self._owners.pop(key, []):
-                self._unindex(owner, key)
-                self._on_change(owner)
+            self._drop(key)
         for obj in objs:
             self._upsert(obj)
 

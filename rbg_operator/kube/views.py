@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rbg_operator.planning.observed import ContainerView, ObjectView, PodView, RevisionView, WorkloadView
+from rbg_operator.planning.observed import ObjectView, RevisionView, WorkloadView
 
 
 def _meta(obj: dict[str, Any]) -> dict[str, Any]:
@@ -14,51 +14,6 @@ def _meta(obj: dict[str, Any]) -> dict[str, Any]:
 
 def _owner_uids(meta: dict[str, Any]) -> tuple[str, ...]:
     return tuple(str(o.get("uid", "")) for o in meta.get("ownerReferences") or [])
-
-
-def pod_view(obj: dict[str, Any]) -> PodView:
-    meta, spec, status = _meta(obj), obj.get("spec") or {}, obj.get("status") or {}
-    conditions: dict[str, str] = {}
-    ready_since = ""
-    for cond in status.get("conditions") or []:
-        conditions[str(cond.get("type"))] = str(cond.get("status"))
-        if cond.get("type") == "Ready" and cond.get("status") == "True":
-            ready_since = str(cond.get("lastTransitionTime") or "")
-    containers = []
-    for cs in status.get("containerStatuses") or []:
-        state = cs.get("state") or {}
-        containers.append(
-            ContainerView(
-                name=str(cs.get("name")),
-                image=str(cs.get("image", "")),
-                ready=bool(cs.get("ready")),
-                restart_count=int(cs.get("restartCount", 0)),
-                started=bool(cs.get("started")) or "running" in state,
-                terminated_reason=str((state.get("terminated") or {}).get("reason", "")),
-            )
-        )
-    owners = meta.get("ownerReferences") or []
-    controller = next((o for o in owners if o.get("controller")), owners[0] if owners else {})
-    return PodView(
-        name=meta["name"],
-        namespace=meta.get("namespace", ""),
-        uid=meta.get("uid", ""),
-        labels=meta.get("labels") or {},
-        annotations=meta.get("annotations") or {},
-        owner_uid=str(controller.get("uid", "")),
-        node_name=spec.get("nodeName") or "",
-        pod_ip=status.get("podIP") or "",
-        phase=status.get("phase") or "Pending",
-        conditions=conditions,
-        ready_since=ready_since,
-        readiness_gates=tuple(str(g.get("conditionType")) for g in spec.get("readinessGates") or []),
-        spec_images={str(c.get("name")): str(c.get("image", "")) for c in spec.get("containers") or []},
-        containers=tuple(sorted(containers, key=lambda c: c.name)),
-        init_restarts=sum(int(c.get("restartCount", 0)) for c in status.get("initContainerStatuses") or []),
-        created=str(meta.get("creationTimestamp", "")),
-        deleting=bool(meta.get("deletionTimestamp")),
-        resource_version=str(meta.get("resourceVersion", "")),
-    )
 
 
 def workload_view(obj: dict[str, Any]) -> WorkloadView:

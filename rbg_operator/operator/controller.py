@@ -109,6 +109,10 @@ class Controller:
         return users
 
     # -- lifecycle ---------------------------------------------------------------------------------------
+    @property
+    def started(self) -> bool:
+        return bool(self._tasks)
+
     async def start(self) -> None:
         started = time.monotonic()
         self._tasks = [

@@ -55,7 +55,7 @@ class Runtime:
 def _ready(rt: Runtime) -> bool:
     if rt.elector is not None and not rt.elector.is_leader.is_set():
         return True  # a standby is ready to serve webhooks
-    return rt.controller is not None and bool(rt.controller._tasks)
+    return rt.controller is not None and rt.controller.started
 
 
 async def _serve_http(rt: Runtime) -> web.AppRunner:

@@ -14,7 +14,8 @@ from typing import Any
 
 JSON = Any
 
-# type name -> field -> (element type name, merge key); merge key None means a primitive "merge" list.
+# type name -> field -> (type of the value or of its list elements, merge key of a list); merge key None
+# means a primitive "merge" list.
 _SCHEMA: dict[str, dict[str, tuple[str, str | None]]] = {
     "PodTemplateSpec": {"metadata": ("ObjectMeta", ""), "spec": ("PodSpec", "")},
     "ObjectMeta": {"finalizers": ("", None), "ownerReferences": ("", "uid")},
@@ -35,10 +36,6 @@ _SCHEMA: dict[str, dict[str, tuple[str, str | None]]] = {
         "volumeMounts": ("", "mountPath"),
         "volumeDevices": ("", "devicePath"),
     },
-}
-# fields that are maps of a known type (not lists)
-_MAP_TYPES: dict[str, dict[str, str]] = {
-    "PodTemplateSpec": {"metadata": "ObjectMeta", "spec": "PodSpec"},
 }
 
 _PATCH = "$patch"
@@ -61,9 +58,7 @@ def merge_pod_template(base: JSON, patch: JSON) -> JSON:
 
 
 def _field_type(type_name: str, field: str) -> str:
-    if type_name in _MAP_TYPES and field in _MAP_TYPES[type_name]:
-        return _MAP_TYPES[type_name][field]
-    return ""
+    return _SCHEMA.get(type_name, {}).get(field, ("", None))[0]
 
 
 def _merge_map(base: dict[str, Any], patch: dict[str, Any], type_name: str) -> JSON:

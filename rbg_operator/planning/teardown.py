@@ -44,5 +44,5 @@ def teardown(rbg: RoleBasedGroup, mine: Sequence[WorkloadView], plan: Plan) -> N
         plan.delete.append(
             Deletion(KIND_API.get(w.kind, w.api_version), w.kind, ns, w.name, w.uid, "Foreground")
         )
-    if not stray and not any(w.name not in known for w in mine):
+    if not any(w.name not in known for w in mine):
         plan.finalizer = "remove"

@@ -184,7 +184,6 @@ class Recorder:
         self._thread.start()
 
     def _run(self) -> None:
-        import ssl
         import urllib.request
 
         rv = self._kube.rest.request("GET", self._kube.path(self._kind, self._ns))["metadata"][
@@ -196,8 +195,7 @@ class Recorder:
                 + self._kube.path(self._kind, self._ns)
                 + f"?watch=true&resourceVersion={rv}&timeoutSeconds=5"
             )
-            ctx = ssl.create_default_context(cafile=str(self._kube.rest.pki.ca_crt))
-            ctx.load_cert_chain(str(self._kube.rest.pki.admin_crt), str(self._kube.rest.pki.admin_key))
+            ctx = self._kube.rest.context()
             try:
                 with urllib.request.urlopen(url, context=ctx, timeout=10) as resp:
                     for line in resp:

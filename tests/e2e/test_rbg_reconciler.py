@@ -320,9 +320,7 @@ def test_idle_groups_make_no_writes(
         operator for 3 seconds (the last status and event writes of the start-up have landed)."""
         if any(n.get("status", {}).get("phase") == "Terminating" for n in kube.list("Namespace")):
             return False
-        last = devcluster.audit_writes("rbg-operator")
-        stamp = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=3)
-        return not last or last[-1].when < stamp.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return devcluster.quiet_for("rbg-operator", 3)
 
     kube.wait_for("a quiet cluster", quiet, timeout=120, interval=1)
     since = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
