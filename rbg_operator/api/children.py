@@ -10,7 +10,9 @@ from pydantic import Field
 
 from rbg_operator.api.base import IntOrPercent, KubeModel
 from rbg_operator.api.meta import LabelSelector, ObjectMeta, ServicePort
-from rbg_operator.api.pod import PodTemplateSpec
+from rbg_operator.api.pod import PodSpec, PodTemplateSpec
+from rbg_operator.api.v1alpha1.instance import InstanceSpec
+from rbg_operator.api.v1alpha1.instanceset import InstanceSetSpec
 
 
 class Manifest(KubeModel):
@@ -168,3 +170,22 @@ class VolcanoPodGroup(Manifest):
     api_version: str = "scheduling.volcano.sh/v1beta1"
     kind: str = "PodGroup"
     spec: VolcanoPodGroupSpec
+
+
+# -- the operator's own workloads and their pods ---------------------------------------------------------
+class Pod(Manifest):
+    api_version: str = "v1"
+    kind: str = "Pod"
+    spec: PodSpec
+
+
+class InstanceManifest(Manifest):
+    api_version: str = "workloads.x-k8s.io/v1alpha1"
+    kind: str = "Instance"
+    spec: InstanceSpec
+
+
+class InstanceSetManifest(Manifest):
+    api_version: str = "workloads.x-k8s.io/v1alpha1"
+    kind: str = "InstanceSet"
+    spec: InstanceSetSpec

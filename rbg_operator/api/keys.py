@@ -294,3 +294,20 @@ ANNOTATION_APPLIED_HASH: Final = "rbg.workloads.x-k8s.io/applied-hash"
 LABEL_POD_TEMPLATE_HASH: Final = "rbg.workloads.x-k8s.io/pod-template-hash"
 #: On every RoleBasedGroup: lets the operator tear the group down in reverse dependency order.
 FINALIZER_TEARDOWN: Final = "rbg.workloads.x-k8s.io/ordered-teardown"
+
+# ============================================================================================
+# InstanceSet / Instance bookkeeping (ours)
+# ============================================================================================
+
+#: Pod condition (and readiness gate) the operator sets False while it updates a pod in place.
+POD_CONDITION_IN_PLACE_UPDATE_READY: Final = "InPlaceUpdateReady"
+#: On an Instance: how its pods take a new template (``UpdateStrategyType`` values).
+ANNOTATION_INSTANCE_UPDATE_TYPE: Final = "rbg.workloads.x-k8s.io/instance-update-type"
+#: On a pod: hash of its template without images and metadata (equal hash: an in-place update suffices).
+ANNOTATION_IN_PLACE_BASE_HASH: Final = "rbg.workloads.x-k8s.io/in-place-base-hash"
+#: On a pod: container restart counts that an in-place update caused (not counted as failures).
+ANNOTATION_RESTART_BASELINE: Final = "rbg.workloads.x-k8s.io/restart-baseline"
+#: On a pod: the Instance epoch it belongs to; a whole-Instance recreation moves to the next epoch.
+LABEL_INSTANCE_EPOCH: Final = "rbg.workloads.x-k8s.io/instance-epoch"
+#: On ControllerRevisions of an InstanceSet: the set's name.
+LABEL_INSTANCESET_NAME: Final = "instanceset.workloads.x-k8s.io/name"

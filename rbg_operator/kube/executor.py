@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rbg_operator.api import keys
-from rbg_operator.planning.plan import Deletion, Event, Plan
+from rbg_operator.planning.plan import Deletion, Event, ObjectPlan, Patch, Plan
 from rbg_operator.planning.workloads import KIND_API
 
-from .client import FIELD_MANAGER, KubeClient
-from .resources import EVENT, Resource, resource_for
+from .client import FIELD_MANAGER, ApiError, KubeClient
+from .resources import EVENT, POD, Resource, resource_for
 
 # Finalizers are applied under their own field manager, so the status applies never touch them.
 FINALIZER_MANAGER = "rbg-operator-finalizer"
@@ -105,5 +105,60 @@ async def execute(client: KubeClient, ref: ObjectRef, plan: Plan) -> Outcome:
             "status": plan.status.to_dict(),
         }
         out.status = await client.apply(ref.resource, body, subresource="status")
+    await asyncio.gather(*(post_event(client, ref, event) for event in plan.events))
+    return out
+
+
+async def _status(client: KubeClient, ref: ObjectRef, status: dict[str, Any]) -> dict[str, Any]:
+    body = {
+        "apiVersion": ref.resource.api_version,
+        "kind": ref.resource.kind,
+        "metadata": {"name": ref.name, "namespace": ref.namespace},
+        "status": status,
+    }
+    return await client.apply(ref.resource, body, subresource="status")
+
+
+async def _patch_pod(client: KubeClient, namespace: str, patch: Patch) -> dict[str, Any] | None:
+    """Strategic merge patch with the pod's UID as precondition; None if the pod is gone or replaced."""
+    body = {**patch.body, "metadata": {**patch.body.get("metadata", {}), "uid": patch.uid}}
+    try:
+        return await client.patch(
+            POD,
+            patch.name,
+            namespace,
+            body,
+            patch_type="strategic",
+            subresource="status" if patch.status else None,
+        )
+    except ApiError as err:
+        if err.not_found or err.conflict:
+            return None
+        raise
+
+
+async def execute_objects(client: KubeClient, ref: ObjectRef, plan: ObjectPlan) -> Outcome:
+    """An InstanceSet's or Instance's plan: status first when the plan records a decision in it, then
+    revisions, children (created or applied), pod patches and deletions concurrently; events last."""
+    out = Outcome()
+    if plan.status is not None and plan.status_first:
+        out.status = await _status(client, ref, plan.status.to_dict())
+    revisions = [m for m in plan.apply if m.kind == "ControllerRevision"]
+    children = [m for m in plan.apply if m.kind != "ControllerRevision"]
+    for batch in (revisions, children):
+        out.applied += await asyncio.gather(
+            *(client.apply(resource_for(m.api_version, m.kind), m.to_dict()) for m in batch)
+        )
+    patched = await asyncio.gather(*(_patch_pod(client, ref.namespace, p) for p in plan.patch))
+    out.applied += [p for p in patched if p is not None]
+
+    async def delete(d: Deletion) -> None:
+        res = resource_for(d.api_version, d.kind)
+        if await client.delete(res, d.name, d.namespace, uid=d.uid, propagation=d.propagation):
+            out.deleted.append((res, d.namespace, d.name))
+
+    await asyncio.gather(*(delete(d) for d in plan.delete))
+    if plan.status is not None and not plan.status_first:
+        out.status = await _status(client, ref, plan.status.to_dict())
     await asyncio.gather(*(post_event(client, ref, event) for event in plan.events))
     return out

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from rbg_operator.planning.observed import ObjectView, RevisionView, WorkloadView
+from rbg_operator.planning.observed import (
+    ContainerView,
+    InstanceView,
+    ObjectView,
+    PodView,
+    RevisionView,
+    WorkloadView,
+)
 
 
 def _meta(obj: dict[str, Any]) -> dict[str, Any]:
@@ -73,4 +80,71 @@ def revision_view(obj: dict[str, Any]) -> RevisionView:
         data_hash=(meta.get("labels") or {}).get(
             "rolebasedgroup.workloads.x-k8s.io/controller-revision-hash", ""
         ),
+        owner_uids=_owner_uids(meta),
+    )
+
+
+def template_revision_view(obj: dict[str, Any]) -> RevisionView:
+    """An InstanceSet's ControllerRevision, with its data (the planner rebuilds old revisions from it)."""
+    meta = _meta(obj)
+    return RevisionView(
+        name=meta["name"],
+        namespace=meta.get("namespace", ""),
+        uid=meta.get("uid", ""),
+        revision=int(obj.get("revision", 0)),
+        labels=meta.get("labels") or {},
+        data_hash=(meta.get("labels") or {}).get("controller-revision-hash", ""),
+        owner_uids=_owner_uids(meta),
+        data=obj.get("data") or {},
+    )
+
+
+def pod_view(obj: dict[str, Any]) -> PodView:
+    meta, spec, status = _meta(obj), obj.get("spec") or {}, obj.get("status") or {}
+    return PodView(
+        name=meta["name"],
+        namespace=meta.get("namespace", ""),
+        uid=meta.get("uid", ""),
+        labels=meta.get("labels") or {},
+        annotations=meta.get("annotations") or {},
+        owner_uids=_owner_uids(meta),
+        deleting=bool(meta.get("deletionTimestamp")),
+        phase=status.get("phase", "Pending"),
+        node_name=spec.get("nodeName", ""),
+        images={c["name"]: c.get("image", "") for c in spec.get("containers") or []},
+        containers=tuple(
+            ContainerView(
+                name=c.get("name", ""),
+                image=c.get("image", ""),
+                ready=bool(c.get("ready")),
+                restart_count=int(c.get("restartCount", 0)),
+            )
+            for c in status.get("containerStatuses") or []
+        ),
+        conditions={
+            c["type"]: (str(c.get("status", "")), str(c.get("lastTransitionTime", "")))
+            for c in status.get("conditions") or []
+        },
+    )
+
+
+def instance_view(obj: dict[str, Any]) -> InstanceView:
+    meta, status = _meta(obj), obj.get("status") or {}
+    ready: dict[str, Any] = next(
+        (c for c in status.get("conditions") or [] if c.get("type") == "InstanceReady"), {}
+    )
+    return InstanceView(
+        name=meta["name"],
+        namespace=meta.get("namespace", ""),
+        uid=meta.get("uid", ""),
+        labels=meta.get("labels") or {},
+        annotations=meta.get("annotations") or {},
+        owner_uids=_owner_uids(meta),
+        deleting=bool(meta.get("deletionTimestamp")),
+        generation=int(meta.get("generation", 0)),
+        observed_generation=int(status.get("observedGeneration", 0)),
+        ready=ready.get("status") == "True",
+        ready_since=str(ready.get("lastTransitionTime", "")),
+        current_revision=str(status.get("currentRevision", "")),
+        update_revision=str(status.get("updateRevision", "")),
     )

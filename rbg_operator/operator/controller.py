@@ -16,15 +16,17 @@ from pydantic import ValidationError
 from rbg_operator.api import keys
 from rbg_operator.api.v1alpha1 import ClusterEngineRuntimeProfile, RoleBasedGroup
 from rbg_operator.kube import resources as r
-from rbg_operator.kube.client import ApiError, KubeClient
+from rbg_operator.kube.client import KubeClient
 from rbg_operator.kube.executor import ObjectRef, execute
 from rbg_operator.kube.informer import Informer
 from rbg_operator.kube.views import object_view, revision_view, workload_view
 from rbg_operator.planning.observed import ObjectView, RevisionView, WorkloadView
 from rbg_operator.planning.rbg import GroupObserved, plan_group
 
+from .instances import InstanceController
 from .metrics import Metrics
 from .queue import WorkQueue
+from .workers import work
 
 log = logging.getLogger(__name__)
 GroupKey = tuple[str, str]  # (namespace, name)
@@ -39,6 +41,10 @@ def _group_of(obj: dict[str, Any]) -> list[GroupKey]:
     meta = obj.get("metadata", {})
     group = (meta.get("labels") or {}).get(CHILD_SELECTOR)
     return [(meta.get("namespace", ""), group)] if group else []
+
+
+def _kind(_: GroupKey) -> str:
+    return "RoleBasedGroup"
 
 
 def _self_key(obj: dict[str, Any]) -> list[GroupKey]:
@@ -63,7 +69,7 @@ class Controller:
         scopes: list[str | None] = list(self.namespaces) or [None]
         for ns in scopes:
             self.groups.append(self._informer(r.RBG, _parse_group, _self_key, None, ns))
-            for res in (r.STATEFULSET, r.DEPLOYMENT, r.LWS):
+            for res in (r.STATEFULSET, r.DEPLOYMENT, r.LWS, r.INSTANCESET):
                 inf = self._informer(res, workload_view, _group_of, CHILD_SELECTOR, ns)
                 self.workloads.append(inf)
                 if res is r.LWS:
@@ -81,6 +87,7 @@ class Controller:
             self.queue.add,
         )
         self._tasks: list[asyncio.Task[Any]] = []
+        self.instances = InstanceController(self.client, self.metrics, self.namespaces, self.workers)
 
     def _informer(
         self,
@@ -125,43 +132,17 @@ class Controller:
         for inf in self.groups:
             for key in inf.owners():
                 self.queue.add(key)
-        self._tasks += [asyncio.create_task(self._worker(), name=f"worker-{n}") for n in range(self.workers)]
+        self._tasks += [
+            asyncio.create_task(work(self.queue, self.reconcile, self.metrics, _kind), name=f"worker-{n}")
+            for n in range(self.workers)
+        ]
+        await self.instances.start()
 
     async def stop(self) -> None:
+        await self.instances.stop()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-
-    async def _worker(self) -> None:
-        while True:
-            key = await self.queue.get()
-            started = time.monotonic()
-            result = "success"
-            try:
-                delay = await self.reconcile(key)
-                self.queue.forget(key)
-                if delay is not None:
-                    self.queue.add_after(key, delay)
-            except asyncio.CancelledError:
-                raise
-            except ApiError as err:
-                if err.status == 403 and "being terminated" in err.message:
-                    # The namespace is going away; the group's deletion follows. Retrying cannot succeed.
-                    result = "skipped"
-                    self.queue.forget(key)
-                    log.debug("namespace of %s/%s is terminating: %s", *key, err.message)
-                else:
-                    result = "error"
-                    wait = self.queue.add_rate_limited(key)
-                    log.warning("reconcile of %s/%s failed (retry in %.1fs): %s", *key, wait, err)
-            except Exception as err:
-                result = "error"
-                wait = self.queue.add_rate_limited(key)
-                log.warning("reconcile of %s/%s failed (retry in %.1fs): %s", *key, wait, err, exc_info=True)
-            finally:
-                self.queue.done(key)
-                self.metrics.reconciled("RoleBasedGroup", result, time.monotonic() - started)
-                self.metrics.queue_depth.set(len(self.queue))
 
     # -- reconcile ---------------------------------------------------------------------------------------
     def _group(self, key: GroupKey) -> RoleBasedGroup | None:

@@ -3,6 +3,8 @@ watches (built by the kube layer's informers; only the fields some planner reads
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -62,3 +64,57 @@ class RevisionView(View):
     revision: int
     labels: dict[str, str] = Field(default_factory=dict)
     data_hash: str = ""
+    owner_uids: tuple[str, ...] = ()
+    data: dict[str, Any] | None = None  # kept only where a planner rebuilds from it (InstanceSet)
+
+
+class ContainerView(View):
+    """One container's status as the kubelet reports it."""
+
+    name: str
+    image: str = ""
+    ready: bool = False
+    restart_count: int = 0
+
+
+class PodView(View):
+    """A pod of an Instance: identity, template bookkeeping, and the status the planners act on."""
+
+    name: str
+    namespace: str
+    uid: str
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+    owner_uids: tuple[str, ...] = ()
+    deleting: bool = False
+    phase: str = "Pending"
+    node_name: str = ""
+    images: dict[str, str] = Field(default_factory=dict)  # spec: container name -> image
+    containers: tuple[ContainerView, ...] = ()
+    conditions: dict[str, tuple[str, str]] = Field(default_factory=dict)  # type -> (status, since)
+
+    def condition(self, kind: str) -> str:
+        """``True``, ``False`` or ``""`` when the condition is absent."""
+        return self.conditions.get(kind, ("", ""))[0]
+
+    @property
+    def ready(self) -> bool:
+        return self.condition("Ready") == "True"
+
+
+class InstanceView(View):
+    """An Instance as its InstanceSet sees it."""
+
+    name: str
+    namespace: str
+    uid: str
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+    owner_uids: tuple[str, ...] = ()
+    deleting: bool = False
+    generation: int = 0
+    observed_generation: int = 0
+    ready: bool = False
+    ready_since: str = ""
+    current_revision: str = ""  # of its pods, from its status
+    update_revision: str = ""  # of its spec, from its status

@@ -4,8 +4,9 @@ observed: a plan of an up-to-date group is empty)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
+from rbg_operator.api.base import KubeModel
 from rbg_operator.api.children import Manifest
 from rbg_operator.api.v1alpha1 import RoleBasedGroupStatus
 
@@ -47,3 +48,36 @@ class Plan:
         self.delete.sort()
         self.events.sort()
         return self
+
+
+@dataclass(frozen=True)
+class Patch:
+    """A strategic merge patch of one pod (``status``: of its status subresource), UID-checked."""
+
+    name: str
+    uid: str
+    body: dict[str, Any]
+    status: bool = False
+
+
+@dataclass
+class ObjectPlan:
+    """One reconcile of an InstanceSet or Instance: children to apply, patch and delete, then status.
+    ``status_first`` writes the status before anything else (a recorded decision, e.g. a new epoch)."""
+
+    apply: list[Manifest] = field(default_factory=list)
+    patch: list[Patch] = field(default_factory=list)
+    delete: list[Deletion] = field(default_factory=list)
+    status: KubeModel | None = None
+    events: list[Event] = field(default_factory=list)
+    requeue_after: float | None = None
+    status_first: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not (self.apply or self.patch or self.delete or self.status is not None or self.events)
+
+    def wake(self, seconds: float) -> None:
+        """Look again after ``seconds`` at the latest (the earliest of all wishes wins)."""
+        seconds = max(0.0, seconds)
+        self.requeue_after = seconds if self.requeue_after is None else min(self.requeue_after, seconds)

@@ -12,6 +12,8 @@ from rbg_operator.api.meta import ObjectMeta
 from rbg_operator.api.v1alpha1 import ClusterEngineRuntimeProfile, RoleBasedGroup
 
 from . import dependencies, names
+from .applied import needs_apply, with_hash
+from .instance_role import instanceset
 from .observed import ObjectView, RevisionView, WorkloadView
 from .plan import Deletion, Event, Plan
 from .status import RoleState, group_status, status_changed
@@ -24,7 +26,6 @@ from .workloads import (
     discovery_config,
     discovery_configmap,
     headless_service,
-    manifest_hash,
 )
 
 REVISION_HISTORY = 5
@@ -53,20 +54,6 @@ def role_hash(rbg: RoleBasedGroup, index: int) -> str:
             t.template.to_dict() for t in rbg.spec.role_templates or [] if t.name == role.template_ref.name
         ]
     return names.content_hash(parts)
-
-
-def _with_hash(manifest: Manifest) -> Manifest:
-    h = manifest_hash(manifest)
-    manifest.metadata.annotations = {**(manifest.metadata.annotations or {}), keys.ANNOTATION_APPLIED_HASH: h}
-    return manifest
-
-
-def _needs_apply(manifest: Manifest, observed: WorkloadView | ObjectView | None) -> bool:
-    if observed is None:
-        return True
-    return observed.annotations.get(keys.ANNOTATION_APPLIED_HASH) != (
-        manifest.metadata.annotations or {}
-    ).get(keys.ANNOTATION_APPLIED_HASH)
 
 
 def _revision(rbg: RoleBasedGroup, revisions: Sequence[RevisionView], plan: Plan) -> None:
@@ -155,21 +142,24 @@ def plan_group(rbg: RoleBasedGroup, observed: GroupObserved, now: str) -> Plan:
                 )
             )
             continue
-        if kind not in BUILDERS:
+        if kind not in BUILDERS and kind != keys.KIND_INSTANCE_SET:
             states[name] = RoleState(
                 name, role.replicas, wl, blocked=f"workload kind {kind} is not supported yet"
             )
             continue
         selector = wl.selector if wl is not None and wl.selector else names.selector_labels(ns, group, name)
+        ctx = RoleContext(rbg, role, role.replicas, role_hash(rbg, i), selector)
         try:
-            templates = role_templates(rbg, i, observed.profiles, selector)
+            if kind == keys.KIND_INSTANCE_SET:
+                built: Manifest = instanceset(ctx, i, observed.profiles)
+            else:
+                built = BUILDERS[kind](ctx, role_templates(rbg, i, observed.profiles, selector))
         except TemplateError as err:
             states[name] = RoleState(name, role.replicas, wl, blocked=str(err))
             plan.events.append(Event("Warning", "InvalidRoleTemplate", str(err)))
             continue
-        ctx = RoleContext(rbg, role, role.replicas, role_hash(rbg, i), selector)
-        workload = _with_hash(BUILDERS[kind](ctx, templates))
-        stale = _needs_apply(workload, wl)
+        workload = with_hash(built)
+        stale = needs_apply(workload, wl)
         if waiting and (wl is None or stale):
             # Nothing of a role is created, nor its workload changed, before its dependencies are Ready.
             states[name] = RoleState(
@@ -178,8 +168,8 @@ def plan_group(rbg: RoleBasedGroup, observed: GroupObserved, now: str) -> Plan:
             if wl is None:
                 continue
         # Its Service and discovery ConfigMap never restart pods: kept current once the role exists.
-        for child in (_with_hash(headless_service(ctx)), _with_hash(discovery_configmap(ctx, config))):
-            if _needs_apply(child, objects.get((child.kind, child.metadata.name or ""))):
+        for child in (with_hash(headless_service(ctx)), with_hash(discovery_configmap(ctx, config))):
+            if needs_apply(child, objects.get((child.kind, child.metadata.name or ""))):
                 plan.apply.append(child)
         if name in states:
             continue

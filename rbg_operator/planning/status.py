@@ -49,7 +49,7 @@ class RoleState:
         w = self.workload
         if w is None:
             return False
-        if w.kind == "StatefulSet" and w.current_revision and w.update_revision:
+        if w.kind in ("StatefulSet", "InstanceSet") and w.current_revision and w.update_revision:
             return w.current_revision != w.update_revision
         return w.updated_replicas < w.status_replicas
 

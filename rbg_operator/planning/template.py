@@ -4,7 +4,7 @@ then engine-runtime containers, the discovery config mount, the env of both gene
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,6 +100,20 @@ def injected_env(group: str, role: str, workload_kind: str) -> list[JSON]:
             {"name": keys.ENV_ROLE_INDEX_V1, "valueFrom": ref},
             {"name": keys.ENV_ROLE_INDEX_V2, "valueFrom": ref},
         ]
+    if workload_kind == keys.KIND_INSTANCE_SET:
+        env += [
+            {"name": name, "valueFrom": {"fieldRef": {"fieldPath": f"metadata.labels['{label}']"}}}
+            for name, label in (
+                (keys.ENV_ROLE_INDEX_V1, keys.LABEL_ROLE_INSTANCE_INDEX_V2),
+                (keys.ENV_ROLE_INDEX_V2, keys.LABEL_ROLE_INSTANCE_INDEX_V2),
+                (keys.ENV_INSTANCE_NAME_V1, keys.LABEL_INSTANCE_NAME),
+                (keys.ENV_ROLE_INSTANCE_NAME_V2, keys.LABEL_INSTANCE_NAME),
+                (keys.ENV_COMPONENT_NAME_V1, keys.LABEL_INSTANCE_COMPONENT_NAME),
+                (keys.ENV_COMPONENT_NAME_V2, keys.LABEL_INSTANCE_COMPONENT_NAME),
+                (keys.ENV_COMPONENT_INDEX_V1, keys.LABEL_INSTANCE_COMPONENT_ID),
+                (keys.ENV_COMPONENT_INDEX_V2, keys.LABEL_INSTANCE_COMPONENT_ID),
+            )
+        ]
     return env
 
 
@@ -135,6 +149,7 @@ def finish(
     *,
     sidecars: bool,
     selector: Mapping[str, str],
+    extra_env: Sequence[JSON] = (),
 ) -> JSON:
     """Everything the operator adds to a role's pod template, in upstream's order."""
     ns, group = rbg.metadata.namespace or "", rbg.metadata.name or ""
@@ -145,7 +160,7 @@ def finish(
     _mount_discovery(spec, user_containers, names.discovery_configmap_name(group, role.name))
     if sidecars:
         inject_engine_runtimes(spec, role, index, profiles)
-    _inject_env(spec["containers"], injected_env(group, role.name, role.workload.kind))
+    _inject_env(spec["containers"], [*injected_env(group, role.name, role.workload.kind), *extra_env])
     meta = out.setdefault("metadata", {})
     meta["labels"] = {**meta.get("labels", {}), **names.role_labels(ns, group, role.name), **selector}
     meta["labels"].pop(keys.LABEL_POD_TEMPLATE_HASH, None)

@@ -190,6 +190,15 @@ def _port_key(port: Any) -> str:
     return str(port.name).lower().replace("-", "_") if port.name else f"port{port.port}"
 
 
+def _first_pod_suffix(role: RoleSpec) -> str:
+    """InstanceSet pods are ``<instance>-<component>-<id>``: an instance's address is its first pod."""
+    if role.workload.kind != keys.KIND_INSTANCE_SET:
+        return ""
+    if role.components:
+        return f"-{role.components[0].name}-0"
+    return f"-{keys.COMPONENT_LEADER if role.leader_worker_set else role.name}-0"
+
+
 def discovery_config(rbg: RoleBasedGroup, replicas: Mapping[str, int]) -> str:
     """The group's discovery document: every role's instance addresses (resolvable DNS names) and ports."""
     group = rbg.metadata.name or ""
@@ -199,8 +208,9 @@ def discovery_config(rbg: RoleBasedGroup, replicas: Mapping[str, int]) -> str:
         svc = names.service_name(group, role.name)
         entry: dict[str, Any] = {"size": replicas.get(role.name, role.replicas), "service": svc}
         if role.workload.kind != "Deployment":
+            first = _first_pod_suffix(role)
             entry["instances"] = [
-                {"address": f"{names.workload_name(group, role.name)}-{i}.{svc}", "ports": ports}
+                {"address": f"{names.workload_name(group, role.name)}-{i}{first}.{svc}", "ports": ports}
                 for i in range(replicas.get(role.name, role.replicas))
             ]
         roles[role.name] = entry

@@ -104,6 +104,17 @@ class InstanceStatus(KubeModel):
     current_revision: str | None = Field(default=None, description="Revision of the current pods.")
     update_revision: str | None = Field(default=None, description="Revision being rolled out.")
     collision_count: NonNegInt32 | None = Field(default=None, description="Revision hash collisions.")
+    epoch: NonNegInt32 | None = Field(
+        default=None,
+        description="How many times all pods of the Instance were recreated together (update or restart).",
+    )
+    restart_count: NonNegInt32 | None = Field(
+        default=None, description="Recreations of the whole Instance after a pod failed or restarted."
+    )
+    last_restart_time: Timestamp | None = Field(default=None, description="Time of the last recreation.")
+    restart_backoff_seconds: NonNegInt32 | None = Field(
+        default=None, description="Wait before the next recreation if a pod fails again soon."
+    )
 
 
 class Instance(KubeObject):
