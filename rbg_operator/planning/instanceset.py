@@ -327,3 +327,8 @@ def _status(
         conditions=conditions or None,
         label_selector=",".join(f"{k}={v}" for k, v in sorted(sel.items())),
     )
+
+
+def instance_manifest(iset: InstanceSet, ordinal: int, revision: str, template: JSON) -> InstanceManifest:
+    """The Instance ``ordinal`` of ``iset`` at ``revision`` (as the planner applies it)."""
+    return _Set(iset, "").manifest(ordinal, revision, template)

@@ -135,6 +135,22 @@ def test_chart_installs_and_its_rbac_is_sufficient(
         timeout=90,
     )
     wait_ready(kube, namespace, "sglang-pd")
+    # InstanceSet roles: the operator creates and patches pods (and their status) itself.
+    kube.create(yaml.safe_load((ROOT / "examples" / "pd-disagg-instanceset.yaml").read_text()), namespace)
+    wait_ready(kube, namespace, "sglang-pd-is", timeout=120)
+    roles = copy.deepcopy(kube.get("RoleBasedGroup", "sglang-pd-is", namespace)["spec"]["roles"])
+    roles[2]["template"]["spec"]["containers"][0]["image"] = "lmsysorg/sglang:v0.5.5"
+    kube.patch("RoleBasedGroup", "sglang-pd-is", namespace, {"spec": {"roles": roles}})
+    kube.wait_for(
+        "decode updated in place",
+        lambda: all(
+            p["spec"]["containers"][0]["image"] == "lmsysorg/sglang:v0.5.5"
+            for p in kube.list("Pod", namespace, "rolebasedgroup.workloads.x-k8s.io/role=decode")
+            if p["metadata"]["labels"].get("rolebasedgroup.workloads.x-k8s.io/name") == "sglang-pd-is"
+        ),
+        timeout=90,
+    )
+    wait_ready(kube, namespace, "sglang-pd-is")
     kube.delete("RoleBasedGroup", "sglang-pd", namespace)
     kube.wait_for("the group gone", lambda: kube.get("RoleBasedGroup", "sglang-pd", namespace) is None, 90)
     denied = [

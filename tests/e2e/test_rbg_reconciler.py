@@ -312,8 +312,16 @@ def test_idle_groups_make_no_writes(
         role["template"]["spec"]["containers"][0]["resources"] = {}
     for i in range(20):
         kube.create({**base, "metadata": {"name": f"idle-{i}"}}, namespace)
+    # InstanceSet roles too: the operator's own workload, Instances and pods must settle as well.
+    own = load("examples/pd-disagg-instanceset.yaml")
+    for role in own["spec"]["roles"]:
+        role["template"]["spec"]["containers"][0]["resources"] = {}
+    for i in range(3):
+        kube.create({**own, "metadata": {"name": f"idle-is-{i}"}}, namespace)
     for i in range(20):
         wait_ready(kube, namespace, f"idle-{i}", timeout=120)
+    for i in range(3):
+        wait_ready(kube, namespace, f"idle-is-{i}", timeout=120)
 
     def quiet() -> bool:
         """Idle means idle: no namespace of an earlier test still being torn down, and no write by the

@@ -35,7 +35,7 @@ REVIEWED = {
     ("leaderworkerset.x-k8s.io", "leaderworkersets"): "create delete get list patch update watch",
     ("", "services"): "create delete get list patch update watch",
     ("", "configmaps"): "create delete get list patch update watch",
-    ("", "pods"): "delete get list patch watch",
+    ("", "pods"): "create delete get list patch watch",
     ("", "pods/status"): "patch",
     ("", "events"): "create patch",
     ("admissionregistration.k8s.io", "validatingwebhookconfigurations"): "create get list patch watch",
