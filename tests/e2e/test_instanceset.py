@@ -463,3 +463,35 @@ def test_standalone_instanceset_scale_subresource_and_victims(kube: Kube, namesp
         60,
         dump=lambda: dump(kube, namespace),
     )
+
+
+def test_standalone_instance_runs_its_components(kube: Kube, namespace: str) -> None:
+    def comp(name: str, size: int) -> dict[str, Any]:
+        return {
+            "name": name,
+            "size": size,
+            "template": {"spec": {"containers": [{"name": "c", "image": OLD}]}},
+        }
+
+    kube.create(
+        {
+            "apiVersion": "workloads.x-k8s.io/v1alpha1",
+            "kind": "Instance",
+            "metadata": {"name": "solo"},
+            "spec": {"components": [comp("leader", 1), comp("worker", 2)]},
+        },
+        namespace,
+    )
+
+    def ready() -> dict[str, Any] | None:
+        inst = kube.get("Instance", "solo", namespace)
+        c = condition(inst, keys.CONDITION_INSTANCE_READY)
+        return inst if c and c["status"] == "True" else None
+
+    inst = kube.wait_for("Instance ready", ready, 60, dump=lambda: dump(kube, namespace))
+    assert sorted(pods(kube, namespace)) == ["solo-leader-0", "solo-worker-0", "solo-worker-1"]
+    assert [(c["name"], c["readyReplicas"]) for c in inst["status"]["componentStatuses"]] == [
+        ("leader", 1),
+        ("worker", 2),
+    ]
+    assert inst["status"]["labelSelector"] == f"{keys.LABEL_INSTANCE_NAME}=solo"
