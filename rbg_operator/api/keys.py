@@ -311,3 +311,32 @@ ANNOTATION_RESTART_BASELINE: Final = "rbg.workloads.x-k8s.io/restart-baseline"
 LABEL_INSTANCE_EPOCH: Final = "rbg.workloads.x-k8s.io/instance-epoch"
 #: On ControllerRevisions of an InstanceSet: the set's name.
 LABEL_INSTANCESET_NAME: Final = "instanceset.workloads.x-k8s.io/name"
+
+# ============================================================================================
+# Graceful drain (ours). Settings are annotations on the role (``role.annotations``) or the group;
+# the operator copies them onto the pod template, so every pod carries its own drain settings.
+# ============================================================================================
+
+#: Drain timeout (seconds, or a duration such as ``90s``/``5m``); setting any drain key enables drain.
+ANNOTATION_DRAIN_TIMEOUT: Final = "rbg.workloads.x-k8s.io/drain-timeout"
+#: HTTP drain probe: path and port on the pod (drained when it answers 200) ...
+ANNOTATION_DRAIN_PROBE_PATH: Final = "rbg.workloads.x-k8s.io/drain-probe-path"
+ANNOTATION_DRAIN_PROBE_PORT: Final = "rbg.workloads.x-k8s.io/drain-probe-port"
+#: ... or a full URL with ``$(POD_IP)``, ``$(POD_NAME)`` and ``$(POD_NAMESPACE)`` substituted.
+ANNOTATION_DRAIN_PROBE_URL: Final = "rbg.workloads.x-k8s.io/drain-probe-url"
+#: On pods of drain-enabled roles (server-side selector of the drain webhook and watch).
+LABEL_DRAIN_ENABLED: Final = "rbg.workloads.x-k8s.io/drain"
+#: On a pod being drained (routers that watch pods can stop sending to it).
+LABEL_DRAINING: Final = "rbg.workloads.x-k8s.io/draining"
+#: When the drain ended, and why (``reported``, ``probe``, ``timeout``).
+ANNOTATION_DRAINED_AT: Final = "rbg.workloads.x-k8s.io/drained-at"
+ANNOTATION_DRAINED_BY: Final = "rbg.workloads.x-k8s.io/drained-by"
+#: Pod condition an engine (or its sidecar) sets True when it has no requests in flight.
+POD_CONDITION_DRAINED: Final = "rbg.workloads.x-k8s.io/drained"
+#: Drain keys copied from the role or group onto pods.
+DRAIN_ANNOTATIONS: Final = (
+    ANNOTATION_DRAIN_TIMEOUT,
+    ANNOTATION_DRAIN_PROBE_PATH,
+    ANNOTATION_DRAIN_PROBE_PORT,
+    ANNOTATION_DRAIN_PROBE_URL,
+)

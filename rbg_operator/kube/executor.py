@@ -119,7 +119,7 @@ async def _status(client: KubeClient, ref: ObjectRef, status: dict[str, Any]) ->
     return await client.apply(ref.resource, body, subresource="status")
 
 
-async def _patch_pod(client: KubeClient, namespace: str, patch: Patch) -> dict[str, Any] | None:
+async def patch_pod(client: KubeClient, namespace: str, patch: Patch) -> dict[str, Any] | None:
     """Strategic merge patch with the pod's UID as precondition; None if the pod is gone or replaced."""
     body = {**patch.body, "metadata": {**patch.body.get("metadata", {}), "uid": patch.uid}}
     try:
@@ -149,7 +149,7 @@ async def execute_objects(client: KubeClient, ref: ObjectRef, plan: ObjectPlan) 
         out.applied += await asyncio.gather(
             *(client.apply(resource_for(m.api_version, m.kind), m.to_dict()) for m in batch)
         )
-    patched = await asyncio.gather(*(_patch_pod(client, ref.namespace, p) for p in plan.patch))
+    patched = await asyncio.gather(*(patch_pod(client, ref.namespace, p) for p in plan.patch))
     out.applied += [p for p in patched if p is not None]
 
     async def delete(d: Deletion) -> None:

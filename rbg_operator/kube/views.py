@@ -125,6 +125,8 @@ def pod_view(obj: dict[str, Any]) -> PodView:
             c["type"]: (str(c.get("status", "")), str(c.get("lastTransitionTime", "")))
             for c in status.get("conditions") or []
         },
+        gates=tuple(g.get("conditionType", "") for g in spec.get("readinessGates") or []),
+        pod_ip=status.get("podIP", ""),
     )
 
 

@@ -3,16 +3,22 @@ reject what the CRD schema and CEL cannot: every message names the field path an
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
 import kopf
 
+from rbg_operator.api import keys
 from rbg_operator.api.validation import errors_only, validate_object
 from rbg_operator.kube.client import KubeClient
-from rbg_operator.kube.resources import RBG_SA
+from rbg_operator.kube.executor import patch_pod
+from rbg_operator.kube.resources import POD, RBG_SA, STATEFULSET
+from rbg_operator.kube.views import pod_view
 from rbg_operator.kube.webhook_certs import ensure_serving_cert
+from rbg_operator.planning import drain
+from rbg_operator.planning.observed import PodView
 from rbg_operator.planning.names import scaling_adapter_name
 
 GROUP, VERSION = "workloads.x-k8s.io", "v1alpha1"
@@ -111,7 +117,68 @@ def _check(kind: str) -> Callable[..., Coroutine[Any, Any, None]]:
     return handler
 
 
+async def _drain_before_delete(body: kopf.Body, dryrun: bool, memo: kopf.Memo, **_: Any) -> None:
+    """Pods of drain-enabled roles are deleted only once drained, whoever deletes them (StatefulSet and
+    ReplicaSet controllers, the garbage collector, kubectl): the first attempt starts the drain and is
+    refused with 429 (retry later); the controllers retry as the pod changes."""
+    pod = pod_view(dict(body))
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    verdict = drain.removal_verdict(pod, now)
+    if verdict.allow:
+        return
+    client: KubeClient | None = memo.runtime.client
+    if verdict.start and not dryrun and client is not None:
+        victims = [pod, *await _condemned_siblings(client, dict(body))]
+        for victim in victims:
+            if drain.removal_verdict(victim, now).start:
+                for patch in drain.start(victim, now):
+                    await patch_pod(client, victim.namespace, patch)
+    raise kopf.AdmissionError(verdict.reason, code=429)
+
+
+async def _condemned_siblings(client: KubeClient, raw: dict[str, Any]) -> list[PodView]:
+    """The other pods a StatefulSet scale-in will remove (ordinals >= replicas): the StatefulSet
+    controller deletes them one at a time and stops at the first refusal, so their drains start now
+    and run in parallel."""
+    meta = raw.get("metadata") or {}
+    owner = next(
+        (
+            o
+            for o in meta.get("ownerReferences") or []
+            if o.get("kind") == "StatefulSet" and o.get("controller")
+        ),
+        None,
+    )
+    index = (meta.get("labels") or {}).get(keys.LABEL_POD_INDEX, "")
+    if owner is None or not index.isdigit():
+        return []
+    sts = await client.get(STATEFULSET, owner["name"], meta.get("namespace"))
+    replicas = int(((sts or {}).get("spec") or {}).get("replicas", 1))
+    if int(index) < replicas:
+        return []  # a rolling update: one pod at a time, by design
+    pods, _ = await client.list(POD, meta.get("namespace"), f"{keys.LABEL_DRAIN_ENABLED}=true")
+    out = []
+    for p in pods:
+        pm = p.get("metadata") or {}
+        mine = any(o.get("uid") == owner.get("uid") for o in pm.get("ownerReferences") or [])
+        ordinal = (pm.get("labels") or {}).get(keys.LABEL_POD_INDEX, "")
+        if mine and ordinal.isdigit() and int(ordinal) >= replicas and pm.get("name") != meta.get("name"):
+            out.append(pod_view(p))
+    return out
+
+
 def register(registry: kopf.OperatorRegistry) -> None:
+    kopf.on.validate(
+        "",
+        "v1",
+        "pods",
+        id="drain-pods",
+        operations=["DELETE"],
+        labels={keys.LABEL_DRAIN_ENABLED: "true"},
+        side_effects=True,
+        ignore_failures=False,
+        registry=registry,
+    )(_drain_before_delete)
     for kind, plural in (
         ("RoleBasedGroup", "rolebasedgroups"),
         ("RoleBasedGroupSet", "rolebasedgroupsets"),

@@ -23,6 +23,7 @@ from rbg_operator.kube.views import object_view, revision_view, workload_view
 from rbg_operator.planning.observed import ObjectView, RevisionView, WorkloadView
 from rbg_operator.planning.rbg import GroupObserved, plan_group
 
+from .drain import DrainController
 from .instances import InstanceController
 from .metrics import Metrics
 from .queue import WorkQueue
@@ -88,6 +89,7 @@ class Controller:
         )
         self._tasks: list[asyncio.Task[Any]] = []
         self.instances = InstanceController(self.client, self.metrics, self.namespaces, self.workers)
+        self.drains = DrainController(self.client, self.metrics, self.namespaces, max(2, self.workers // 4))
 
     def _informer(
         self,
@@ -137,8 +139,10 @@ class Controller:
             for n in range(self.workers)
         ]
         await self.instances.start()
+        await self.drains.start()
 
     async def stop(self) -> None:
+        await self.drains.stop()
         await self.instances.stop()
         for task in self._tasks:
             task.cancel()

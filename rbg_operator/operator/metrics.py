@@ -52,6 +52,12 @@ class Metrics:
             ["namespace", "group", "role", "state"],
             registry=reg,
         )
+        self.drains = Counter(
+            "rbg_operator_pod_drains_total",
+            "Pod drains finished, by how they ended (reported, probe, timeout)",
+            ["namespace", "by"],
+            registry=reg,
+        )
         self._roles: dict[tuple[str, str], set[str]] = {}
 
     def api_request(self, verb: str, resource: str, code: int, seconds: float) -> None:

@@ -92,6 +92,8 @@ class PodView(View):
     images: dict[str, str] = Field(default_factory=dict)  # spec: container name -> image
     containers: tuple[ContainerView, ...] = ()
     conditions: dict[str, tuple[str, str]] = Field(default_factory=dict)  # type -> (status, since)
+    gates: tuple[str, ...] = ()  # readiness gate condition types of the spec
+    pod_ip: str = ""
 
     def condition(self, kind: str) -> str:
         """``True``, ``False`` or ``""`` when the condition is absent."""

@@ -140,6 +140,30 @@ def _mount_discovery(spec: JSON, containers: list[str], configmap: str) -> None:
             c["volumeMounts"] = mounts
 
 
+def drain_annotations(rbg: RoleBasedGroup, role: RoleSpec) -> dict[str, str]:
+    """The drain settings of a role: its own annotations, else the group's."""
+    for source in (role.annotations or {}, rbg.metadata.annotations or {}):
+        found = {k: v for k, v in source.items() if k in keys.DRAIN_ANNOTATIONS}
+        if found:
+            return found
+    return {}
+
+
+def _enable_drain(template: JSON, rbg: RoleBasedGroup, role: RoleSpec) -> None:
+    """Pods of a drain-enabled role carry the settings, the label the drain webhook selects, and the
+    in-service readiness gate that takes them out of traffic while they drain."""
+    settings = drain_annotations(rbg, role)
+    if not settings:
+        return
+    meta, spec = template.setdefault("metadata", {}), template.setdefault("spec", {})
+    meta["labels"] = {**meta.get("labels", {}), keys.LABEL_DRAIN_ENABLED: "true"}
+    meta["annotations"] = {**meta.get("annotations", {}), **settings}
+    gates = [
+        g for g in spec.get("readinessGates", []) if g.get("conditionType") != keys.READINESS_GATE_IN_SERVICE
+    ]
+    spec["readinessGates"] = [*gates, {"conditionType": keys.READINESS_GATE_IN_SERVICE}]
+
+
 def finish(
     template: JSON,
     rbg: RoleBasedGroup,
@@ -162,6 +186,7 @@ def finish(
         inject_engine_runtimes(spec, role, index, profiles)
     _inject_env(spec["containers"], [*injected_env(group, role.name, role.workload.kind), *extra_env])
     meta = out.setdefault("metadata", {})
+    _enable_drain(out, rbg, role)
     meta["labels"] = {**meta.get("labels", {}), **names.role_labels(ns, group, role.name), **selector}
     meta["labels"].pop(keys.LABEL_POD_TEMPLATE_HASH, None)
     meta["labels"][keys.LABEL_POD_TEMPLATE_HASH] = names.content_hash(out)

@@ -1,0 +1,100 @@
+"""The drain controller: watches pods of drain-enabled roles (server-side label selector), admits new
+pods to service (the in-service readiness gate), probes draining pods' HTTP drain endpoints, and marks a
+drain finished (reported, probe, timeout), which wakes the StatefulSet/ReplicaSet controllers whose
+deletion the webhook refused. Abandoned drains are put back in service."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import logging
+from typing import Any
+
+import aiohttp
+
+from rbg_operator.api import keys
+from rbg_operator.kube import resources as r
+from rbg_operator.kube.client import KubeClient
+from rbg_operator.kube.executor import patch_pod
+from rbg_operator.kube.informer import Informer
+from rbg_operator.kube.views import pod_view
+from rbg_operator.planning import drain
+from rbg_operator.planning.observed import PodView
+
+from .metrics import Metrics
+from .queue import WorkQueue
+from .workers import work
+
+log = logging.getLogger(__name__)
+Key = tuple[str, str]
+PROBE_TIMEOUT = 1.0
+
+
+def _self(obj: dict[str, Any]) -> list[Key]:
+    meta = obj.get("metadata") or {}
+    return [(meta.get("namespace", ""), meta["name"])]
+
+
+class DrainController:
+    def __init__(self, client: KubeClient, metrics: Metrics, namespaces: list[str], workers: int) -> None:
+        self.client, self.metrics, self.workers = client, metrics, workers
+        self.queue: WorkQueue[Key] = WorkQueue()
+        scopes: list[str | None] = list(namespaces) or [None]
+        selector = f"{keys.LABEL_DRAIN_ENABLED}=true"
+        self.pods: list[Informer[PodView, Key]] = [
+            Informer(client, r.POD, pod_view, _self, self.queue.add, selector=selector, namespace=ns)
+            for ns in scopes
+        ]
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._http: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        self._http = aiohttp.ClientSession(
+            trust_env=False, timeout=aiohttp.ClientTimeout(total=PROBE_TIMEOUT)
+        )
+        self._tasks = [asyncio.create_task(i.run(), name="watch-drain-pods") for i in self.pods]
+        await asyncio.gather(*(i.synced.wait() for i in self.pods))
+        for inf in self.pods:
+            for key in inf.owners():
+                self.queue.add(key)
+        self._tasks += [
+            asyncio.create_task(work(self.queue, self.reconcile, self.metrics, lambda _: "PodDrain"))
+            for _ in range(self.workers)
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._http is not None:
+            await self._http.close()
+
+    async def probe(self, pod: PodView) -> bool | None:
+        settings = drain.DrainSettings.of(pod.annotations)
+        if settings is None or not settings.probe or self._http is None:
+            return None
+        url = settings.url(pod)
+        try:
+            async with self._http.get(url) as resp:
+                return resp.status == 200
+        except (aiohttp.ClientError, TimeoutError) as err:
+            log.debug("drain probe %s of %s/%s: %r", url, pod.namespace, pod.name, err)
+            return False
+
+    async def reconcile(self, key: Key) -> float | None:
+        pod = next((p for inf in self.pods if (p := inf.get(*key)) is not None), None)
+        if pod is None:
+            return None
+        now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        probe_ok = await self.probe(pod) if drain.phase(pod) is drain.Phase.DRAINING else None
+        step = drain.drain_step(pod, now, probe_ok)
+        for patch in step.patches:
+            written = await patch_pod(self.client, pod.namespace, patch)
+            if written is not None:
+                for inf in self.pods:
+                    inf.observe(written)
+        for patch in step.patches:
+            by = (patch.body.get("metadata", {}).get("annotations") or {}).get(keys.ANNOTATION_DRAINED_BY)
+            if by:
+                self.metrics.drains.labels(pod.namespace, by).inc()
+        return step.wake

@@ -1,0 +1,288 @@
+"""Graceful drain against the devcluster: pods of a drain-enabled role leave the serving endpoints
+first and are deleted (by the StatefulSet controller, whose deletion the webhook holds) only once their
+HTTP drain probe answers 200 or the drain timeout passes; an operator killed mid-drain resumes it."""
+
+from __future__ import annotations
+
+import copy
+import http.server
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from rbg_operator.api import keys
+from rbg_operator.planning.timestamps import parse
+from tests.e2e.kube import Kube, Recorder, pod_condition
+from tests.e2e.operator_process import OperatorProcess
+from tests.e2e.test_instanceset import condition
+
+pytestmark = pytest.mark.usefixtures("operator")
+SERVING = "decode-serving"
+
+
+class ProbeServer:
+    """A stand-in for the engines' drain endpoints: /drained?pod=<name> answers 200 once the test says
+    that pod has drained, 503 before."""
+
+    def __init__(self) -> None:
+        self.drained: set[str] = set()
+        self.asked: dict[str, int] = {}
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+                pod = self.path.split("pod=", 1)[-1]
+                outer.asked[pod] = outer.asked.get(pod, 0) + 1
+                self.send_response(200 if pod in outer.drained else 503)
+                self.end_headers()
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/drained?pod=$(POD_NAME)"
+
+
+@pytest.fixture
+def probe() -> Iterator[ProbeServer]:
+    server = ProbeServer()
+    yield server
+    server.server.shutdown()
+
+
+def group(name: str, replicas: int, annotations: dict[str, str]) -> dict[str, Any]:
+    return {
+        "apiVersion": "workloads.x-k8s.io/v1alpha1",
+        "kind": "RoleBasedGroup",
+        "metadata": {"name": name},
+        "spec": {
+            "roles": [
+                {
+                    "name": "decode",
+                    "replicas": replicas,
+                    "annotations": annotations,
+                    "template": {"spec": {"containers": [{"name": "engine", "image": "engine:v1"}]}},
+                }
+            ]
+        },
+    }
+
+
+def serving_service(kube: Kube, ns: str) -> None:
+    kube.create(
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": SERVING},
+            "spec": {"selector": {keys.LABEL_ROLE_NAME_V1: "decode"}, "ports": [{"port": 30000}]},
+        },
+        ns,
+    )
+
+
+def endpoints(kube: Kube, ns: str) -> dict[str, bool]:
+    """pod name -> ready, as the serving Service's EndpointSlices say."""
+    out: dict[str, bool] = {}
+    for s in kube.list("EndpointSlice", ns, f"kubernetes.io/service-name={SERVING}"):
+        for e in s.get("endpoints") or []:
+            out[e["targetRef"]["name"]] = bool(e["conditions"].get("ready"))
+    return out
+
+
+def live_pods(kube: Kube, ns: str) -> dict[str, dict[str, Any]]:
+    return {
+        p["metadata"]["name"]: p for p in kube.list("Pod", ns) if not p["metadata"].get("deletionTimestamp")
+    }
+
+
+def wait_ready(kube: Kube, ns: str, name: str, replicas: int) -> None:
+    def ready() -> bool:
+        rbg = kube.get("RoleBasedGroup", name, ns)
+        c = condition(rbg, "Ready")
+        return bool(
+            c
+            and c["status"] == "True"
+            and rbg
+            and rbg["status"]["observedGeneration"] == rbg["metadata"]["generation"]
+        )
+
+    kube.wait_for(f"{name} Ready", ready, 90, dump=lambda: kube.dump_namespace(ns))
+    kube.wait_for("serving endpoints", lambda: list(endpoints(kube, ns).values()).count(True) == replicas, 60)
+
+
+def merged(*recorders: Recorder) -> list[tuple[str, dict[str, Any]]]:
+    """Events of several watches in the API server's global order (resourceVersion)."""
+    events = [e for r in recorders for e in r.events]
+    return sorted(events, key=lambda e: int(e[1]["metadata"]["resourceVersion"]))
+
+
+def scale(kube: Kube, ns: str, name: str, replicas: int) -> None:
+    rbg = kube.get("RoleBasedGroup", name, ns)
+    assert rbg is not None
+    roles = copy.deepcopy(rbg["spec"]["roles"])
+    roles[0]["replicas"] = replicas
+    kube.patch("RoleBasedGroup", name, ns, {"spec": {"roles": roles}})
+
+
+def test_scale_in_drains_victims_before_deleting_them(kube: Kube, namespace: str, probe: ProbeServer) -> None:
+    ann = {keys.ANNOTATION_DRAIN_TIMEOUT: "120s", keys.ANNOTATION_DRAIN_PROBE_URL: probe.url()}
+    kube.create(group("dr", 3, ann), namespace)
+    serving_service(kube, namespace)
+    wait_ready(kube, namespace, "dr", 3)
+    pods0 = live_pods(kube, namespace)
+    assert all(
+        keys.READINESS_GATE_IN_SERVICE in [g["conditionType"] for g in p["spec"]["readinessGates"]]
+        for p in pods0.values()
+    )
+    rec, slices = Recorder(kube, "Pod", namespace), Recorder(kube, "EndpointSlice", namespace)
+    try:
+        scale(kube, namespace, "dr", 1)
+
+        def draining() -> bool:
+            pods = live_pods(kube, namespace)
+            eps = endpoints(kube, namespace)
+            return all(
+                n in pods
+                and pods[n]["metadata"]["labels"].get(keys.LABEL_DRAINING) == "true"
+                and eps.get(n) is False
+                for n in ("dr-decode-1", "dr-decode-2")
+            )
+
+        kube.wait_for(
+            "both victims draining and out of the endpoints",
+            draining,
+            60,
+            dump=lambda: kube.dump_namespace(namespace),
+        )
+        # The probe says "not drained": they stay (still asked), until the engine reports drained.
+        kube.wait_for("probed", lambda: probe.asked.get("dr-decode-2", 0) >= 3, 30)
+        assert {"dr-decode-1", "dr-decode-2"} <= set(live_pods(kube, namespace))
+        probe.drained.add("dr-decode-2")
+        kube.wait_for(
+            "dr-decode-2 gone",
+            lambda: "dr-decode-2" not in live_pods(kube, namespace),
+            60,
+            dump=lambda: kube.dump_namespace(namespace),
+        )
+        assert "dr-decode-1" in live_pods(kube, namespace), "the other victim still drains"
+        probe.drained.add("dr-decode-1")
+        kube.wait_for("dr-decode-1 gone", lambda: sorted(live_pods(kube, namespace)) == ["dr-decode-0"], 60)
+        wait_ready(kube, namespace, "dr", 1)
+    finally:
+        rec.stop()
+        slices.stop()
+    # Replay: a victim's deletion comes after it left the endpoints and after its drain ended;
+    # dr-decode-0 served throughout.
+    eps: dict[str, bool] = {}
+    for etype, obj in merged(rec, slices):
+        if obj["kind"] == "EndpointSlice":
+            if obj["metadata"].get("labels", {}).get("kubernetes.io/service-name") == SERVING:
+                eps = {
+                    e["targetRef"]["name"]: bool(e["conditions"].get("ready"))
+                    for e in obj.get("endpoints") or []
+                }
+                assert eps.get("dr-decode-0") is True, "the remaining pod kept serving"
+            continue
+        name = obj["metadata"]["name"]
+        if name == "dr-decode-0":
+            assert pod_condition(obj, "Ready") == "True"
+        elif obj["metadata"].get("deletionTimestamp") and etype != "DELETED":
+            assert eps.get(name) is not True, f"{name} deleted while in the serving endpoints"
+            assert obj["metadata"]["annotations"].get(keys.ANNOTATION_DRAINED_BY) == "probe"
+
+
+def test_rolling_update_never_deletes_a_pod_in_the_endpoints(kube: Kube, namespace: str) -> None:
+    kube.create(group("ru", 3, {keys.ANNOTATION_DRAIN_TIMEOUT: "2s"}), namespace)
+    serving_service(kube, namespace)
+    wait_ready(kube, namespace, "ru", 3)
+    rec, slices = Recorder(kube, "Pod", namespace), Recorder(kube, "EndpointSlice", namespace)
+    try:
+        rbg = kube.get("RoleBasedGroup", "ru", namespace)
+        assert rbg is not None
+        roles = copy.deepcopy(rbg["spec"]["roles"])
+        roles[0]["template"]["spec"]["containers"][0]["image"] = "engine:v2"
+        kube.patch("RoleBasedGroup", "ru", namespace, {"spec": {"roles": roles}})
+
+        def rolled() -> bool:
+            pods = live_pods(kube, namespace)
+            return len(pods) == 3 and all(
+                p["spec"]["containers"][0]["image"] == "engine:v2" and pod_condition(p, "Ready") == "True"
+                for p in pods.values()
+            )
+
+        kube.wait_for("rolled out", rolled, 120, dump=lambda: kube.dump_namespace(namespace))
+        wait_ready(kube, namespace, "ru", 3)
+    finally:
+        rec.stop()
+        slices.stop()
+    eps: dict[str, bool] = {}
+    deleted: list[str] = []
+    for etype, obj in merged(rec, slices):
+        if obj["kind"] == "EndpointSlice":
+            if obj["metadata"].get("labels", {}).get("kubernetes.io/service-name") == SERVING:
+                eps = {
+                    e["targetRef"]["name"]: bool(e["conditions"].get("ready"))
+                    for e in obj.get("endpoints") or []
+                }
+            continue
+        name = obj["metadata"]["name"]
+        if (
+            obj["metadata"].get("deletionTimestamp")
+            and etype != "DELETED"
+            and obj["metadata"]["uid"] not in deleted
+        ):
+            deleted.append(obj["metadata"]["uid"])
+            assert eps.get(name) is not True, f"{name} deleted while in the serving endpoints"
+            started = obj["metadata"]["annotations"].get(keys.ANNOTATION_DRAIN_STARTED_AT)
+            assert started, f"{name} deleted without a drain"
+            requested = parse(obj["metadata"]["deletionTimestamp"]) - obj["metadata"].get(
+                "deletionGracePeriodSeconds", 0
+            )
+            assert requested - parse(started) >= 1, "the 2s drain was awaited (timestamps have 1s resolution)"
+    assert len(deleted) == 3
+
+
+def test_operator_killed_mid_drain_resumes_it(
+    kube: Kube, namespace: str, probe: ProbeServer, operator: OperatorProcess
+) -> None:
+    ann = {keys.ANNOTATION_DRAIN_TIMEOUT: "120s", keys.ANNOTATION_DRAIN_PROBE_URL: probe.url()}
+    kube.create(group("kd", 2, ann), namespace)
+    wait_ready_pods = lambda n: len(live_pods(kube, namespace)) == n  # noqa: E731
+    serving_service(kube, namespace)
+    wait_ready(kube, namespace, "kd", 2)
+    scale(kube, namespace, "kd", 1)
+    kube.wait_for(
+        "kd-decode-1 draining",
+        lambda: (
+            (live_pods(kube, namespace).get("kd-decode-1") or {})
+            .get("metadata", {})
+            .get("labels", {})
+            .get(keys.LABEL_DRAINING)
+            == "true"
+        ),
+        60,
+    )
+    operator.kill()
+    try:
+        probe.drained.add("kd-decode-1")  # the engine finishes while nobody watches
+        # Nothing deletes it early: the StatefulSet controller's retries are refused while the webhook is down.
+        before = kube.get("Pod", "kd-decode-1", namespace)
+        assert before is not None and not before["metadata"].get("deletionTimestamp")
+        assert wait_ready_pods(2)
+    finally:
+        operator.start(kube)
+    kube.wait_for(
+        "kd-decode-1 removed after the restart",
+        lambda: wait_ready_pods(1),
+        90,
+        dump=lambda: kube.dump_namespace(namespace),
+    )
+    wait_ready(kube, namespace, "kd", 1)
+    left = live_pods(kube, namespace)["kd-decode-0"]
+    assert keys.LABEL_DRAINING not in left["metadata"]["labels"], "nothing left stuck"
