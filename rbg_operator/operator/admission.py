@@ -18,8 +18,8 @@ from rbg_operator.kube.resources import POD, RBG_SA, STATEFULSET
 from rbg_operator.kube.views import pod_view
 from rbg_operator.kube.webhook_certs import ensure_serving_cert
 from rbg_operator.planning import drain
-from rbg_operator.planning.observed import PodView
 from rbg_operator.planning.names import scaling_adapter_name
+from rbg_operator.planning.observed import PodView
 
 GROUP, VERSION = "workloads.x-k8s.io", "v1alpha1"
 

@@ -22,7 +22,7 @@ from rbg_operator.api.v1alpha1.enums import (
 )
 from rbg_operator.api.v1alpha1.instance import ComponentStatus, InstanceCondition, InstanceStatus
 
-from . import names
+from . import drain, names
 from .instance_pods import DesiredPod, desired_pod, in_place_patch, slots
 from .observed import PodView
 from .plan import Deletion, Event, ObjectPlan, Patch
@@ -215,6 +215,8 @@ class _Planner:
                 meta = {STATE: None, keys.ANNOTATION_RESTART_BASELINE: json.dumps(counts, sort_keys=True)}
                 self.plan.patch.append(Patch(pod.name, pod.uid, {"metadata": {"annotations": meta}}))
                 self.plan.patch.append(_gate(pod, "True", "InPlaceUpdated", self.now))
+                if drain.phase(pod) is not drain.Phase.NONE:
+                    self.plan.patch += drain.restore(pod, self.now)
             elif not state and pod.condition(GATE) != "True":
                 self.plan.patch.append(_gate(pod, "True", "Ready", self.now))
             return
@@ -228,6 +230,9 @@ class _Planner:
             stamp = json.dumps({"revision": d.revision, "since": self.now}, sort_keys=True)
             self.plan.patch.append(Patch(pod.name, pod.uid, {"metadata": {"annotations": {STATE: stamp}}}))
             state = {"revision": d.revision, "since": self.now}
+        verdict = drain.removal_verdict(pod, self.now)
+        if verdict.start:  # a drain-enabled pod also drains before its containers restart
+            self.plan.patch += drain.start(pod, self.now)
         if pod.condition(GATE) != "False":
             self.plan.patch.append(_gate(pod, "False", "InPlaceUpdating", self.now))
             self.plan.wake(self.settings.grace_seconds)
@@ -236,9 +241,19 @@ class _Planner:
         if wait > 0:
             self.plan.wake(wait)
             return
+        if not verdict.allow:
+            self.plan.wake(drain.POLL)
+            return
         self.plan.patch.append(Patch(pod.name, pod.uid, in_place_patch(d)))
 
     def delete(self, pod: PodView) -> None:
+        """Delete, once drained (a serving pod of a drain-enabled role drains first)."""
+        verdict = drain.removal_verdict(pod, self.now)
+        if not verdict.allow:
+            if verdict.start:
+                self.plan.patch += drain.start(pod, self.now)
+            self.plan.wake(drain.POLL)
+            return
         self.plan.delete.append(Deletion("v1", "Pod", pod.namespace, pod.name, pod.uid))
 
     # -- status --------------------------------------------------------------------------------------
