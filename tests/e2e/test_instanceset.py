@@ -455,6 +455,42 @@ def test_standalone_instanceset_scale_subresource_and_victims(kube: Kube, namesp
         "web-1",
         "web-2",
     ]
+    # A HorizontalPodAutoscaler reads the scale subresource (there is no metrics server to act on).
+    kube.create(
+        {
+            "apiVersion": "autoscaling/v2",
+            "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": "web"},
+            "spec": {
+                "scaleTargetRef": {
+                    "apiVersion": "workloads.x-k8s.io/v1alpha1",
+                    "kind": "InstanceSet",
+                    "name": "web",
+                },
+                "minReplicas": 1,
+                "maxReplicas": 5,
+                "metrics": [
+                    {
+                        "type": "Resource",
+                        "resource": {
+                            "name": "cpu",
+                            "target": {"type": "Utilization", "averageUtilization": 50},
+                        },
+                    }
+                ],
+            },
+        },
+        namespace,
+    )
+
+    def scale_read() -> dict[str, Any] | None:
+        hpa = kube.get("HorizontalPodAutoscaler", "web", namespace)
+        c = condition(hpa, "AbleToScale")
+        return c if c and c["status"] == "True" else None
+
+    able = kube.wait_for("the HPA read the scale subresource", scale_read, 60)
+    assert able["reason"] == "SucceededGetScale"
+    kube.delete("HorizontalPodAutoscaler", "web", namespace)
     # Without a delete label, the highest ordinal goes first.
     kube.patch("InstanceSet", "web", namespace, {"spec": {"replicas": 2}}, subresource="scale")
     kube.wait_for(
