@@ -19,8 +19,8 @@ from rbg_operator.kube import resources as r
 from rbg_operator.kube.client import KubeClient
 from rbg_operator.kube.executor import ObjectRef, execute
 from rbg_operator.kube.informer import Informer
-from rbg_operator.kube.views import object_view, revision_view, workload_view
-from rbg_operator.planning.observed import ObjectView, RevisionView, WorkloadView
+from rbg_operator.kube.views import object_view, pod_view, revision_view, workload_view
+from rbg_operator.planning.observed import ObjectView, PodView, RevisionView, WorkloadView
 from rbg_operator.planning.rbg import GroupObserved, plan_group
 
 from .drain import DrainController
@@ -42,6 +42,21 @@ def _group_of(obj: dict[str, Any]) -> list[GroupKey]:
     meta = obj.get("metadata", {})
     group = (meta.get("labels") or {}).get(CHILD_SELECTOR)
     return [(meta.get("namespace", ""), group)] if group else []
+
+
+def _failing(obj: dict[str, Any]) -> bool:
+    status = obj.get("status") or {}
+    return status.get("phase") == "Failed" or any(
+        int(c.get("restartCount", 0)) > 0 for c in status.get("containerStatuses") or []
+    )
+
+
+def _failing_pod(obj: dict[str, Any]) -> PodView | None:
+    return pod_view(obj) if _failing(obj) else None
+
+
+def _failing_group(obj: dict[str, Any]) -> list[GroupKey]:
+    return _group_of(obj) if _failing(obj) else []
 
 
 def _kind(_: GroupKey) -> str:
@@ -67,6 +82,7 @@ class Controller:
         self.objects: list[Informer[ObjectView, GroupKey]] = []
         self.revisions: list[Informer[RevisionView, GroupKey]] = []
         self.lws: list[Informer[WorkloadView, GroupKey]] = []
+        self.pods: list[Informer[PodView | None, GroupKey]] = []
         scopes: list[str | None] = list(self.namespaces) or [None]
         for ns in scopes:
             self.groups.append(self._informer(r.RBG, _parse_group, _self_key, None, ns))
@@ -80,6 +96,8 @@ class Controller:
             self.revisions.append(
                 self._informer(r.CONTROLLER_REVISION, revision_view, _group_of, CHILD_SELECTOR, ns)
             )
+            # Only failing pods are kept and wake their group (restart policies); healthy ones cost nothing.
+            self.pods.append(self._informer(r.POD, _failing_pod, _failing_group, CHILD_SELECTOR, ns))
         self.profiles: Informer[ClusterEngineRuntimeProfile, GroupKey] = Informer(
             self.client,
             r.RUNTIME_PROFILE,
@@ -104,7 +122,7 @@ class Controller:
         )
 
     def _all_informers(self) -> list[Informer[Any, GroupKey]]:
-        return [*self.groups, *self.workloads, *self.objects, *self.revisions, self.profiles]
+        return [*self.groups, *self.workloads, *self.objects, *self.revisions, *self.pods, self.profiles]
 
     def _users_of_profile(self, obj: dict[str, Any]) -> list[GroupKey]:
         name = obj["metadata"]["name"]
@@ -163,6 +181,7 @@ class Controller:
             revisions=[v for inf in self.revisions for v in inf.by_owner(key)],
             profiles={p.metadata.name or "": p for p in self.profiles.all()},
             lws_available=all(i.available for i in self.lws),
+            pods=[p for inf in self.pods for p in inf.by_owner(key) if p is not None],
         )
 
     async def reconcile(self, key: GroupKey) -> float | None:

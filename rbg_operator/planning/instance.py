@@ -26,6 +26,7 @@ from . import drain, names
 from .instance_pods import DesiredPod, desired_pod, in_place_patch, slots
 from .observed import PodView
 from .plan import Deletion, Event, ObjectPlan, Patch
+from .pod_health import failure, in_place_state
 from .timestamps import elapsed, parse
 
 GATE = keys.POD_CONDITION_IN_PLACE_UPDATE_READY
@@ -59,41 +60,12 @@ def _gate(pod: PodView, status: str, reason: str, now: str) -> Patch:
     return Patch(pod.name, pod.uid, {"status": {"conditions": [cond]}}, status=True)
 
 
-def _state(pod: PodView) -> dict[str, str]:
-    try:
-        value = json.loads(pod.annotations.get(STATE, "") or "{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def _baseline(pod: PodView) -> dict[str, int]:
-    try:
-        value = json.loads(pod.annotations.get(keys.ANNOTATION_RESTART_BASELINE, "") or "{}")
-    except ValueError:
-        return {}
-    return {str(k): int(v) for k, v in value.items()} if isinstance(value, dict) else {}
-
-
 def _updated_and_ready(pod: PodView) -> bool:
     by_name = {c.name: c for c in pod.containers}
     return all(
         name in by_name and by_name[name].image == image and by_name[name].ready
         for name, image in pod.images.items()
     )
-
-
-def _failure(pod: PodView) -> str:
-    """Why a pod counts as failed for the restart policy ("" when it does not)."""
-    if pod.phase == "Failed":
-        return f"pod {pod.name} failed"
-    if _state(pod):
-        return ""  # an in-place update restarts containers on purpose
-    base = _baseline(pod)
-    for c in pod.containers:
-        if c.restart_count > base.get(c.name, 0):
-            return f"container {c.name} of pod {pod.name} restarted"
-    return ""
 
 
 class _Planner:
@@ -127,7 +99,7 @@ class _Planner:
     def check_restart(self, desired: list[DesiredPod]) -> None:
         if not self.recreate_policy:
             return
-        reasons = [_failure(p) for p in self.pods.values() if self.current(p)]
+        reasons = [failure(p) for p in self.pods.values() if self.current(p)]
         recorded = {c.name: c.replicas for c in self.status.component_statuses or []}
         for comp in self.inst.spec.components:
             expected = min(recorded.get(comp.name, 0), comp.effective_size)
@@ -208,7 +180,7 @@ class _Planner:
         if not self.recreate_policy and pod.phase == "Failed":
             self.delete(pod)
             return
-        state = _state(pod)
+        state = in_place_state(pod)
         if pod.labels.get(keys.LABEL_CONTROLLER_REVISION_HASH) == d.revision:
             if state and _updated_and_ready(pod):
                 counts = {c.name: c.restart_count for c in pod.containers}
@@ -270,9 +242,9 @@ class _Planner:
                 if pod is None or not self.current(pod):
                     all_ready = all_updated = False
                     continue
-                updated = pod.labels.get(keys.LABEL_CONTROLLER_REVISION_HASH) == d.revision and not _state(
-                    pod
-                )
+                updated = pod.labels.get(
+                    keys.LABEL_CONTROLLER_REVISION_HASH
+                ) == d.revision and not in_place_state(pod)
                 st.replicas += 1
                 st.ready_replicas += pod.ready
                 st.available_replicas += pod.ready

@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 from rbg_operator.api import keys
 from rbg_operator.api.children import ControllerRevision, Manifest
 from rbg_operator.api.meta import ObjectMeta
-from rbg_operator.api.v1alpha1 import ClusterEngineRuntimeProfile, RoleBasedGroup
+from rbg_operator.api.v1alpha1 import ClusterEngineRuntimeProfile, RoleBasedGroup, RoleBasedGroupStatus
 
 from . import dependencies, names
 from .applied import needs_apply, with_hash
 from .instance_role import instanceset
-from .observed import ObjectView, RevisionView, WorkloadView
+from .observed import ObjectView, PodView, RevisionView, WorkloadView
 from .plan import Deletion, Event, Plan
+from .restart import plan_restarts
 from .status import RoleState, group_status, status_changed
 from .teardown import teardown
 from .template import TemplateError, role_templates
@@ -41,6 +42,7 @@ class GroupObserved:
     revisions: Sequence[RevisionView] = ()
     profiles: Mapping[str, ClusterEngineRuntimeProfile] = field(default_factory=dict)
     lws_available: bool = True
+    pods: Sequence[PodView] = ()  # the group's pods (restart policies)
 
 
 def role_hash(rbg: RoleBasedGroup, index: int) -> str:
@@ -129,6 +131,11 @@ def plan_group(rbg: RoleBasedGroup, observed: GroupObserved, now: str) -> Plan:
         role = roles[i]
         kind = role.workload.kind
         wl = by_kind_name.get((kind, names.workload_name(group, name)))
+        if wl is not None and wl.deleting:  # recreated once the old one is gone (group restart)
+            states[name] = RoleState(
+                name, role.replicas, None, blocked="the previous workload is being removed"
+            )
+            continue
         waiting = [d for d in role.dependencies or [] if not states[d].is_ready]
         if kind == "LeaderWorkerSet" and not observed.lws_available:
             states[name] = RoleState(
@@ -212,6 +219,42 @@ def plan_group(rbg: RoleBasedGroup, observed: GroupObserved, now: str) -> Plan:
         plan.events.append(Event("Normal", "WaitingForDependency", new_progress.message or ""))
     if not changed:  # a problem that persists is reported once, when it appears
         plan.events = [e for e in plan.events if e.reason not in _ONCE]
+    status = _with_restarts(rbg, observed, mine, status, plan, now)
     if status_changed(rbg, status):
         plan.status = status
     return plan.sort()
+
+
+_RESTART_CONDITIONS = (keys.CONDITION_RESTART_IN_PROGRESS, "Failed")
+
+
+def _with_restarts(
+    rbg: RoleBasedGroup,
+    observed: GroupObserved,
+    mine: Sequence[WorkloadView],
+    status: RoleBasedGroupStatus,
+    plan: Plan,
+    now: str,
+) -> RoleBasedGroupStatus:
+    """Apply the restart policies: pod/workload deletions, and the restart bookkeeping in the status."""
+    ready = (c := status.condition(keys.CONDITION_READY)) is not None and c.status == "True"
+    decision = plan_restarts(rbg, observed.pods, mine, ready, now)
+    plan.delete += decision.delete
+    plan.events += decision.events
+    if decision.restarting:
+        plan.apply = [m for m in plan.apply if m.kind not in KIND_API]
+        plan.events = [e for e in plan.events if e.reason != "RoleCreated"]
+    if decision.wake is not None:
+        plan.requeue_after = (
+            decision.wake if plan.requeue_after is None else min(plan.requeue_after, decision.wake)
+        )
+    old = rbg.status
+    carried = {
+        "restart_count": old.restart_count if old else None,
+        "restarts_without_ready": old.restarts_without_ready if old else None,
+        "last_restart_time": old.last_restart_time if old else None,
+    }
+    conditions = [
+        c for c in status.conditions or [] if c.type not in _RESTART_CONDITIONS
+    ] + decision.conditions
+    return status.model_copy(update={**carried, **decision.fields, "conditions": conditions})

@@ -16,6 +16,7 @@ from rbg_operator.api.base import (
     KubeObject,
     NonNegInt32,
     PrinterColumn,
+    Timestamp,
 )
 from rbg_operator.api.meta import Condition, ObjectMeta, ServicePort
 from rbg_operator.api.pod import PodTemplateSpec
@@ -241,6 +242,13 @@ class RoleBasedGroupStatus(KubeModel):
         default=None,
         description="Ready/desired replicas per role, e.g. 'prefill 2/2, decode 1/2' (not upstream).",
     )
+    restart_count: NonNegInt32 | None = Field(
+        default=None, description="Whole-group recreations under RecreateRBGOnPodRestart (not upstream)."
+    )
+    restarts_without_ready: NonNegInt32 | None = Field(
+        default=None, description="Recreations since the group was last Ready (not upstream)."
+    )
+    last_restart_time: Timestamp | None = Field(default=None, description="Time of the last recreation.")
 
     def condition(self, type_: str) -> Condition | None:
         """The condition of the given type, if present."""

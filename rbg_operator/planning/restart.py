@@ -1,0 +1,172 @@
+"""Restart policies of StatefulSet, Deployment and LeaderWorkerSet roles (pure).
+
+- ``RecreateRoleInstanceOnPodRestart`` on a StatefulSet or Deployment role: a pod whose container
+  restarted, or that failed, is deleted and so recreated by its workload (a fresh pod, not a restarted
+  container). LeaderWorkerSets do this themselves (RecreateGroupOnPodRestart).
+- ``RecreateRBGOnPodRestart``: a failure of a pod of such a role recreates every role of the group: all
+  workloads are deleted (foreground, so their pods go first) and created again in dependency order by the
+  normal reconcile. The ``RestartInProgress`` condition, the counters and the time are written by the
+  operator alone and first, so the recreation never triggers itself. Consecutive recreations back off
+  (10 s doubling up to 5 min); after ``max-restarts`` recreations without reaching Ready the group is
+  ``Failed`` and left alone until its spec changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rbg_operator.api import keys
+from rbg_operator.api.meta import Condition
+from rbg_operator.api.v1alpha1 import RoleBasedGroup, RoleBasedGroupStatus
+from rbg_operator.api.v1alpha1.enums import RestartPolicy
+
+from .observed import PodView, WorkloadView
+from .plan import Deletion, Event
+from .pod_health import failure
+from .timestamps import parse
+
+ANNOTATION_MAX_RESTARTS = "rbg.workloads.x-k8s.io/max-restarts"
+DEFAULT_MAX_RESTARTS = 3
+BACKOFF_BASE = 10.0
+BACKOFF_CAP = 300.0
+
+
+@dataclass
+class RestartDecision:
+    delete: list[Deletion] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    conditions: list[Condition] = field(default_factory=list)
+    fields: dict[str, object] = field(default_factory=dict)  # status fields to set
+    wake: float | None = None
+    restarting: bool = False  # workloads are being recreated: do not apply them now
+
+
+def _role_policy(rbg: RoleBasedGroup) -> dict[str, RestartPolicy | None]:
+    return {r.name: r.restart_policy for r in rbg.spec.roles}
+
+
+def _cond(
+    old: RoleBasedGroupStatus | None, kind: str, ok: bool, reason: str, msg: str, gen: int, now: str
+) -> Condition:
+    before = old.condition(kind) if old else None
+    status = "True" if ok else "False"
+    since = before.last_transition_time if before is not None and before.status == status else now
+    return Condition(
+        type=kind,
+        status=status,
+        reason=reason,
+        message=msg,
+        observed_generation=gen,
+        last_transition_time=since,
+    )
+
+
+def max_restarts(rbg: RoleBasedGroup) -> int:
+    value = (rbg.metadata.annotations or {}).get(ANNOTATION_MAX_RESTARTS, "")
+    return int(value) if value.isdigit() else DEFAULT_MAX_RESTARTS
+
+
+def plan_restarts(
+    rbg: RoleBasedGroup,
+    pods: Sequence[PodView],
+    workloads: Sequence[WorkloadView],
+    ready: bool,
+    now: str,
+) -> RestartDecision:
+    out = RestartDecision()
+    ns = rbg.metadata.namespace or ""
+    gen = rbg.metadata.generation or 0
+    policy = _role_policy(rbg)
+    kinds = {r.name: r.workload.kind for r in rbg.spec.roles}
+    role_of = {p.name: p.labels.get(keys.LABEL_ROLE_NAME_V1, "") for p in pods}
+
+    # Role instances: a failed pod of a StatefulSet/Deployment role is replaced by a fresh one.
+    for pod in pods:
+        role = role_of[pod.name]
+        if (
+            policy.get(role) == RestartPolicy.RECREATE_ROLE_INSTANCE_ON_POD_RESTART
+            and kinds.get(role) in ("StatefulSet", "Deployment")
+            and not pod.deleting
+            and failure(pod)
+        ):
+            out.delete.append(Deletion("v1", "Pod", ns, pod.name, pod.uid))
+            out.events.append(
+                Event("Normal", "RoleInstanceRecreated", f"role {role}: {failure(pod)}; recreating it")
+            )
+
+    # The whole group.
+    if RestartPolicy.RECREATE_RBG_ON_POD_RESTART not in policy.values():
+        return out
+    status = rbg.status
+    in_progress = (
+        status is not None
+        and (c := status.condition(keys.CONDITION_RESTART_IN_PROGRESS)) is not None
+        and c.status == "True"
+    )
+    failed = status.condition("Failed") if status else None
+    count = (status.restart_count or 0) if status else 0
+    streak = (status.restarts_without_ready or 0) if status else 0
+    last = (status.last_restart_time or "") if status else ""
+    if failed is not None and failed.status == "True" and (failed.observed_generation or 0) < gen:
+        failed, streak = None, 0  # the spec changed: try again
+    if in_progress:
+        if any(w.deleting for w in workloads):
+            out.restarting = True
+        if ready:
+            out.conditions.append(
+                _cond(
+                    status,
+                    keys.CONDITION_RESTART_IN_PROGRESS,
+                    False,
+                    "Recovered",
+                    "all roles recreated and Ready",
+                    gen,
+                    now,
+                )
+            )
+            out.fields["restarts_without_ready"] = 0
+            return out
+        out.conditions.append(status.condition(keys.CONDITION_RESTART_IN_PROGRESS))  # type: ignore[union-attr,arg-type]
+        return out
+    if failed is not None and failed.status == "True":
+        out.conditions.append(failed)
+        return out
+    if ready and streak:
+        out.fields["restarts_without_ready"] = 0
+        streak = 0
+    reasons = [
+        f"role {role_of[p.name]}: {failure(p)}"
+        for p in pods
+        if policy.get(role_of[p.name]) == RestartPolicy.RECREATE_RBG_ON_POD_RESTART
+        and not p.deleting
+        and failure(p)
+    ]
+    if not reasons:
+        if status is not None and status.condition(keys.CONDITION_RESTART_IN_PROGRESS) is not None:
+            out.conditions.append(status.condition(keys.CONDITION_RESTART_IN_PROGRESS))  # type: ignore[arg-type]
+        return out
+    if streak >= max_restarts(rbg):
+        msg = f"{streak} recreations without reaching Ready; last failure: {reasons[0]}"
+        out.conditions.append(_cond(status, "Failed", True, "RestartLimitReached", msg, gen, now))
+        out.events.append(Event("Warning", "RestartLimitReached", msg))
+        return out
+    backoff = min(BACKOFF_BASE * 2 ** (streak - 1), BACKOFF_CAP) if streak else 0.0
+    due = parse(last) + backoff if last else 0.0
+    if backoff and parse(now) < due:
+        out.wake = due - parse(now)
+        if status is not None and status.condition(keys.CONDITION_RESTART_IN_PROGRESS) is not None:
+            out.conditions.append(status.condition(keys.CONDITION_RESTART_IN_PROGRESS))  # type: ignore[arg-type]
+        return out
+    msg = f"{reasons[0]}: recreating every role in dependency order (restart {count + 1})"
+    out.conditions.append(
+        _cond(status, keys.CONDITION_RESTART_IN_PROGRESS, True, "RecreatingGroup", msg, gen, now)
+    )
+    out.fields.update(restart_count=count + 1, restarts_without_ready=streak + 1, last_restart_time=now)
+    out.events.append(Event("Warning", "GroupRecreating", msg))
+    out.restarting = True
+    for w in workloads:
+        if not w.deleting:
+            api = {"StatefulSet": "apps/v1", "Deployment": "apps/v1"}.get(w.kind, w.api_version)
+            out.delete.append(Deletion(api, w.kind, ns, w.name, w.uid, propagation="Foreground"))
+    return out
