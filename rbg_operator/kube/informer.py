@@ -72,12 +72,14 @@ class Informer(Generic[T, K]):
     def observe(self, obj: dict[str, Any]) -> None:
         """Write-through after our own write: keep the returned object unless the cache already holds a
         newer version (so the next reconcile does not act on what it just changed)."""
-        key = self._key(obj)
-        held = self._versions.get(key, "")
+        if not self._older_than_held(obj):
+            self._upsert(obj)
+
+    def _older_than_held(self, obj: dict[str, Any]) -> bool:
+        """The cache already holds a newer version (written through after our own write)."""
+        held = self._versions.get(self._key(obj), "")
         new = str(obj.get("metadata", {}).get("resourceVersion", ""))
-        if held.isdigit() and new.isdigit() and int(held) > int(new):
-            return
-        self._upsert(obj)
+        return held.isdigit() and new.isdigit() and int(held) > int(new)
 
     # -- writes from the watch ---------------------------------------------------------------------------
     def _key(self, obj: dict[str, Any]) -> ObjKey:
@@ -148,7 +150,9 @@ class Informer(Generic[T, K]):
                         continue
                     if event.type == "DELETED":
                         self._remove(event.object)
-                    else:
+                    elif not self._older_than_held(event.object):
+                        # A watch event older than what our own write put in the cache would
+                        # regress it (and a reconcile would act on a status it already changed).
                         self._upsert(event.object)
                 backoff = 0.5
             except asyncio.CancelledError:

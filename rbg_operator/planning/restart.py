@@ -76,7 +76,6 @@ def plan_restarts(
 ) -> RestartDecision:
     out = RestartDecision()
     ns = rbg.metadata.namespace or ""
-    gen = rbg.metadata.generation or 0
     policy = _role_policy(rbg)
     kinds = {r.name: r.workload.kind for r in rbg.spec.roles}
     role_of = {p.name: p.labels.get(keys.LABEL_ROLE_NAME_V1, "") for p in pods}
@@ -98,43 +97,42 @@ def plan_restarts(
     # The whole group.
     if RestartPolicy.RECREATE_RBG_ON_POD_RESTART not in policy.values():
         return out
-    status = rbg.status
-    in_progress = (
-        status is not None
-        and (c := status.condition(keys.CONDITION_RESTART_IN_PROGRESS)) is not None
-        and c.status == "True"
-    )
+    _group_restart(rbg, pods, workloads, ready, now, out)
+    return out
+
+
+def _group_restart(
+    rbg: RoleBasedGroup,
+    pods: Sequence[PodView],
+    workloads: Sequence[WorkloadView],
+    ready: bool,
+    now: str,
+    out: RestartDecision,
+) -> None:
+    ns, gen, status = rbg.metadata.namespace or "", rbg.metadata.generation or 0, rbg.status
+    policy = _role_policy(rbg)
+    current = status.condition(keys.CONDITION_RESTART_IN_PROGRESS) if status else None
     failed = status.condition("Failed") if status else None
     count = (status.restart_count or 0) if status else 0
     streak = (status.restarts_without_ready or 0) if status else 0
     last = (status.last_restart_time or "") if status else ""
-    if failed is not None and failed.status == "True" and (failed.observed_generation or 0) < gen:
-        failed, streak = None, 0  # the spec changed: try again
-    if in_progress:
-        if any(w.deleting for w in workloads):
-            out.restarting = True
-        if ready:
-            out.conditions.append(
-                _cond(
-                    status,
-                    keys.CONDITION_RESTART_IN_PROGRESS,
-                    False,
-                    "Recovered",
-                    "all roles recreated and Ready",
-                    gen,
-                    now,
-                )
-            )
-            out.fields["restarts_without_ready"] = 0
-            return out
-        out.conditions.append(status.condition(keys.CONDITION_RESTART_IN_PROGRESS))  # type: ignore[union-attr,arg-type]
-        return out
+
+    def keep(*conds: Condition | None) -> None:
+        out.conditions.extend(c for c in conds if c is not None)
+
     if failed is not None and failed.status == "True":
-        out.conditions.append(failed)
-        return out
-    if ready and streak:
+        if (failed.observed_generation or 0) >= gen:
+            keep(failed, current)  # terminal until the spec changes
+            return
+        streak = 0
+    if current is not None and current.status == "True" and any(w.deleting for w in workloads):
+        out.restarting = True  # the old incarnation is still going away
+        keep(current)
+        return
+    if ready and streak:  # Ready again since the last recreation: a new failure starts afresh
         out.fields["restarts_without_ready"] = 0
         streak = 0
+    role_of = {p.name: p.labels.get(keys.LABEL_ROLE_NAME_V1, "") for p in pods}
     reasons = [
         f"role {role_of[p.name]}: {failure(p)}"
         for p in pods
@@ -143,25 +141,28 @@ def plan_restarts(
         and failure(p)
     ]
     if not reasons:
-        if status is not None and status.condition(keys.CONDITION_RESTART_IN_PROGRESS) is not None:
-            out.conditions.append(status.condition(keys.CONDITION_RESTART_IN_PROGRESS))  # type: ignore[arg-type]
-        return out
+        if ready and current is not None and current.status == "True":
+            msg = "all roles recreated and Ready"
+            keep(_cond(status, keys.CONDITION_RESTART_IN_PROGRESS, False, "Recovered", msg, gen, now))
+        else:
+            keep(current)
+        return
     if streak >= max_restarts(rbg):
         msg = f"{streak} recreations without reaching Ready; last failure: {reasons[0]}"
-        out.conditions.append(_cond(status, "Failed", True, "RestartLimitReached", msg, gen, now))
+        keep(
+            _cond(status, "Failed", True, "RestartLimitReached", msg, gen, now),
+            _cond(status, keys.CONDITION_RESTART_IN_PROGRESS, False, "RestartLimitReached", msg, gen, now),
+        )
         out.events.append(Event("Warning", "RestartLimitReached", msg))
-        return out
+        return
     backoff = min(BACKOFF_BASE * 2 ** (streak - 1), BACKOFF_CAP) if streak else 0.0
     due = parse(last) + backoff if last else 0.0
     if backoff and parse(now) < due:
         out.wake = due - parse(now)
-        if status is not None and status.condition(keys.CONDITION_RESTART_IN_PROGRESS) is not None:
-            out.conditions.append(status.condition(keys.CONDITION_RESTART_IN_PROGRESS))  # type: ignore[arg-type]
-        return out
+        keep(current)
+        return
     msg = f"{reasons[0]}: recreating every role in dependency order (restart {count + 1})"
-    out.conditions.append(
-        _cond(status, keys.CONDITION_RESTART_IN_PROGRESS, True, "RecreatingGroup", msg, gen, now)
-    )
+    keep(_cond(status, keys.CONDITION_RESTART_IN_PROGRESS, True, "RecreatingGroup", msg, gen, now))
     out.fields.update(restart_count=count + 1, restarts_without_ready=streak + 1, last_restart_time=now)
     out.events.append(Event("Warning", "GroupRecreating", msg))
     out.restarting = True
@@ -169,4 +170,3 @@ def plan_restarts(
         if not w.deleting:
             api = {"StatefulSet": "apps/v1", "Deployment": "apps/v1"}.get(w.kind, w.api_version)
             out.delete.append(Deletion(api, w.kind, ns, w.name, w.uid, propagation="Foreground"))
-    return out

@@ -5,11 +5,13 @@ with a fresh one."""
 from __future__ import annotations
 
 import functools
+import time
 from typing import Any
 
 import pytest
 
 from rbg_operator.api import keys
+from rbg_operator.planning.timestamps import parse
 from tests.e2e.kube import Kube, Recorder
 from tests.e2e.test_instanceset import condition
 
@@ -85,6 +87,42 @@ def test_group_restart_recreates_roles_in_order_once(kube: Kube, namespace: str)
                 )
         last[name] = obj
     assert status_of(kube, namespace, "rr").get("restartCount") == 1
+
+
+def test_repeated_group_restarts_back_off_and_end_in_failed(kube: Kube, namespace: str) -> None:
+    prefill = role("prefill", ["router"], restartPolicy="RecreateRBGOnPodRestart")
+    # The prefill engine crashes on every start and never becomes ready.
+    prefill["template"]["metadata"] = {
+        "annotations": {CRASHES: "1000", "devcluster.rbg.x-k8s.io/crash-delay": "0"}
+    }
+    kube.create(group("rf", prefill, {"rbg.workloads.x-k8s.io/max-restarts": "2"}), namespace)
+    rec = Recorder(kube, "RoleBasedGroup", namespace)
+    try:
+
+        def failed() -> dict[str, Any] | None:
+            c = condition(kube.get("RoleBasedGroup", "rf", namespace), "Failed")
+            return c if c and c["status"] == "True" else None
+
+        cond = kube.wait_for("Failed", failed, 150, dump=lambda: dump(kube, namespace))
+    finally:
+        rec.stop()
+    assert cond["reason"] == "RestartLimitReached"
+    assert status_of(kube, namespace, "rf")["restartCount"] == 2
+    times = sorted(
+        {
+            o["status"]["lastRestartTime"]
+            for _, o in rec.events
+            if (o.get("status") or {}).get("lastRestartTime")
+        }
+    )
+    assert len(times) == 2 and parse(times[1]) - parse(times[0]) >= 9, (
+        f"the second recreation backed off: {times}"
+    )
+    # Terminal: no more recreations (watched for a few seconds; any recreation fails at once).
+    window = time.monotonic() + 5
+    while time.monotonic() < window:
+        assert status_of(kube, namespace, "rf")["restartCount"] == 2
+        time.sleep(0.5)
 
 
 def test_role_instance_restart_replaces_a_statefulset_pod(kube: Kube, namespace: str) -> None:
