@@ -340,3 +340,9 @@ DRAIN_ANNOTATIONS: Final = (
     ANNOTATION_DRAIN_PROBE_PORT,
     ANNOTATION_DRAIN_PROBE_URL,
 )
+
+#: A PodDisruptionBudget per role (role or group annotation): at most this many (or %) pods of the role
+#: evicted at once by voluntary disruptions such as node drains ...
+ANNOTATION_PDB_MAX_UNAVAILABLE: Final = "rbg.workloads.x-k8s.io/pdb-max-unavailable"
+#: ... or at least this many (or %) kept available.
+ANNOTATION_PDB_MIN_AVAILABLE: Final = "rbg.workloads.x-k8s.io/pdb-min-available"

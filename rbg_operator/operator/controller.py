@@ -91,7 +91,7 @@ class Controller:
                 self.workloads.append(inf)
                 if res is r.LWS:
                     self.lws.append(inf)
-            for res in (r.SERVICE, r.CONFIGMAP):
+            for res in (r.SERVICE, r.CONFIGMAP, r.PDB):
                 self.objects.append(self._informer(res, object_view, _group_of, CHILD_SELECTOR, ns))
             self.revisions.append(
                 self._informer(r.CONTROLLER_REVISION, revision_view, _group_of, CHILD_SELECTOR, ns)

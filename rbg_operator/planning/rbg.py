@@ -26,6 +26,7 @@ from .workloads import (
     RoleContext,
     discovery_config,
     discovery_configmap,
+    disruption_budget,
     headless_service,
 )
 
@@ -175,7 +176,9 @@ def plan_group(rbg: RoleBasedGroup, observed: GroupObserved, now: str) -> Plan:
             if wl is None:
                 continue
         # Its Service and discovery ConfigMap never restart pods: kept current once the role exists.
-        for child in (with_hash(headless_service(ctx)), with_hash(discovery_configmap(ctx, config))):
+        budget = disruption_budget(ctx)
+        supporting = [headless_service(ctx), discovery_configmap(ctx, config), *([budget] if budget else [])]
+        for child in (with_hash(m) for m in supporting):
             if needs_apply(child, objects.get((child.kind, child.metadata.name or ""))):
                 plan.apply.append(child)
         if name in states:
@@ -193,8 +196,14 @@ def plan_group(rbg: RoleBasedGroup, observed: GroupObserved, now: str) -> Plan:
     wanted_objects = {("Service", names.service_name(group, n)) for n in index} | {
         ("ConfigMap", names.discovery_configmap_name(group, n)) for n in index
     }
+    wanted_objects |= {
+        ("PodDisruptionBudget", m.metadata.name or "")
+        for r in roles
+        if (m := disruption_budget(RoleContext(rbg, r, r.replicas, "", {}))) is not None
+    }
     for (kind, name), o in sorted(objects.items()):
-        if kind in ("Service", "ConfigMap") and (kind, name) not in wanted_objects and not o.deleting:
+        managed = ("Service", "ConfigMap", "PodDisruptionBudget")
+        if kind in managed and (kind, name) not in wanted_objects and not o.deleting:
             plan.delete.append(Deletion(o.api_version, kind, ns, name, o.uid))
 
     ordered = [

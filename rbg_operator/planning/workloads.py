@@ -22,6 +22,8 @@ from rbg_operator.api.children import (
     LwsRollingUpdateConfiguration,
     LwsRolloutStrategy,
     Manifest,
+    PodDisruptionBudget,
+    PodDisruptionBudgetSpec,
     RollingUpdateDeployment,
     RollingUpdateStatefulSetStrategy,
     Service,
@@ -230,3 +232,24 @@ def discovery_configmap(ctx: RoleContext, config: str) -> ConfigMap:
 
 def manifest_hash(manifest: Manifest) -> str:
     return names.content_hash(manifest.to_dict())
+
+
+def _int_or_percent(value: str) -> int | str:
+    return int(value) if value.isdigit() else value
+
+
+def disruption_budget(ctx: RoleContext) -> PodDisruptionBudget | None:
+    """The role's PodDisruptionBudget when the role (or else the group) asks for one."""
+    for source in (ctx.role.annotations or {}, ctx.rbg.metadata.annotations or {}):
+        max_u = source.get(keys.ANNOTATION_PDB_MAX_UNAVAILABLE)
+        min_a = source.get(keys.ANNOTATION_PDB_MIN_AVAILABLE)
+        if max_u or min_a:
+            return PodDisruptionBudget(
+                metadata=ctx.meta(names.workload_name(ctx.group, ctx.role.name)),
+                spec=PodDisruptionBudgetSpec(
+                    selector=LabelSelector(match_labels=dict(ctx.selector)),
+                    max_unavailable=_int_or_percent(max_u) if max_u else None,
+                    min_available=_int_or_percent(min_a) if min_a and not max_u else None,
+                ),
+            )
+    return None

@@ -335,3 +335,45 @@ def test_in_place_update_of_a_drain_enabled_instanceset_role_drains_first(kube: 
             started.setdefault(name, ann[keys.ANNOTATION_DRAIN_STARTED_AT])
         if image(pod) == NEW:
             assert name in started, f"{name} restarted before it drained"
+
+
+def test_disruption_budget_per_role_limits_evictions(kube: Kube, namespace: str) -> None:
+    from rbg_operator.devcluster.rest import ApiError
+
+    kube.create(group("pdb", 3, {keys.ANNOTATION_PDB_MAX_UNAVAILABLE: "1"}), namespace)
+    wait_ready(kube, namespace, "pdb", 0)
+
+    def budget() -> dict[str, Any] | None:
+        pdb = kube.get("PodDisruptionBudget", "pdb-decode", namespace)
+        return pdb if pdb and (pdb.get("status") or {}).get("disruptionsAllowed") == 1 else None
+
+    pdb = kube.wait_for(
+        "the role's PodDisruptionBudget in force", budget, 60, dump=lambda: kube.dump_namespace(namespace)
+    )
+    assert pdb["spec"]["maxUnavailable"] == 1
+    assert pdb["metadata"]["ownerReferences"][0]["kind"] == "RoleBasedGroup"
+
+    def evict(pod: str) -> int:
+        body = {
+            "apiVersion": "policy/v1",
+            "kind": "Eviction",
+            "metadata": {"name": pod, "namespace": namespace},
+        }
+        try:
+            kube.rest.request("POST", kube.path("Pod", namespace, pod) + "/eviction", body)
+        except ApiError as err:
+            return err.status
+        return 201
+
+    assert evict("pdb-decode-0") == 201  # a node drain may take one decode pod ...
+    assert evict("pdb-decode-1") == 429  # ... but not a second one while the first is away
+    rbg = kube.get("RoleBasedGroup", "pdb", namespace)
+    assert rbg is not None
+    roles = copy.deepcopy(rbg["spec"]["roles"])
+    roles[0]["annotations"] = {}
+    kube.patch("RoleBasedGroup", "pdb", namespace, {"spec": {"roles": roles}})
+    kube.wait_for(
+        "budget removed with the annotation",
+        lambda: kube.get("PodDisruptionBudget", "pdb-decode", namespace) is None,
+        60,
+    )

@@ -36,6 +36,7 @@ REVIEWED = {
     ("", "services"): "create delete get list patch update watch",
     ("", "configmaps"): "create delete get list patch update watch",
     ("", "pods"): "create delete get list patch watch",
+    ("policy", "poddisruptionbudgets"): "create delete get list patch watch",
     ("", "pods/status"): "patch",
     ("", "events"): "create patch",
     ("admissionregistration.k8s.io", "validatingwebhookconfigurations"): "create get list patch watch",
