@@ -346,3 +346,25 @@ DRAIN_ANNOTATIONS: Final = (
 ANNOTATION_PDB_MAX_UNAVAILABLE: Final = "rbg.workloads.x-k8s.io/pdb-max-unavailable"
 #: ... or at least this many (or %) kept available.
 ANNOTATION_PDB_MIN_AVAILABLE: Final = "rbg.workloads.x-k8s.io/pdb-min-available"
+
+# ============================================================================================
+# Placement (ours): packing, spreading and GPU selection by annotation
+# ============================================================================================
+
+#: On the group: pack its pods (or the roles listed in ``ANNOTATION_PACK_ROLES``) into one domain of
+#: this topology key (e.g. ``topology.rbg.workloads.x-k8s.io/nvlink-domain``).
+ANNOTATION_PACK_TOPOLOGY: Final = "rbg.workloads.x-k8s.io/group-pack-topology"
+#: ``required`` (default: pods wait for room in the domain) or ``preferred`` (best effort).
+ANNOTATION_PACK_MODE: Final = "rbg.workloads.x-k8s.io/group-pack-mode"
+#: Comma-separated roles to pack (default: every role).
+ANNOTATION_PACK_ROLES: Final = "rbg.workloads.x-k8s.io/group-pack-roles"
+#: On a role: spread its pods across domains of this topology key (max skew 1) ...
+ANNOTATION_SPREAD_TOPOLOGY: Final = "rbg.workloads.x-k8s.io/role-spread-topology"
+#: ... ``preferred`` (default, ScheduleAnyway) or ``required`` (DoNotSchedule).
+ANNOTATION_SPREAD_MODE: Final = "rbg.workloads.x-k8s.io/role-spread-mode"
+#: On a role: the GPU product its pods need (a node selector on ``nvidia.com/gpu.product``).
+ANNOTATION_GPU_PRODUCT: Final = "rbg.workloads.x-k8s.io/gpu-product"
+LABEL_NODE_GPU_PRODUCT: Final = "nvidia.com/gpu.product"
+#: On the group: the scheduler that runs the gang (pods get this ``schedulerName``).
+ANNOTATION_SCHEDULER_NAME: Final = "rbg.workloads.x-k8s.io/scheduler-name"
+VOLCANO_SCHEDULER: Final = "volcano"

@@ -91,7 +91,7 @@ class Controller:
                 self.workloads.append(inf)
                 if res is r.LWS:
                     self.lws.append(inf)
-            for res in (r.SERVICE, r.CONFIGMAP, r.PDB):
+            for res in (r.SERVICE, r.CONFIGMAP, r.PDB, r.PODGROUP_COSCHED, r.PODGROUP_VOLCANO):
                 self.objects.append(self._informer(res, object_view, _group_of, CHILD_SELECTOR, ns))
             self.revisions.append(
                 self._informer(r.CONTROLLER_REVISION, revision_view, _group_of, CHILD_SELECTOR, ns)
@@ -181,6 +181,7 @@ class Controller:
             revisions=[v for inf in self.revisions for v in inf.by_owner(key)],
             profiles={p.metadata.name or "": p for p in self.profiles.all()},
             lws_available=all(i.available for i in self.lws),
+            absent_apis=frozenset(i.resource.api_version for i in self.objects if not i.available),
             pods=[p for inf in self.pods for p in inf.by_owner(key) if p is not None],
         )
 

@@ -13,6 +13,7 @@ from rbg_operator.api.v1alpha1 import ClusterEngineRuntimeProfile, RoleBasedGrou
 
 from . import dependencies, names
 from .applied import needs_apply, with_hash
+from .gang import pod_group
 from .instance_role import instanceset
 from .observed import ObjectView, PodView, RevisionView, WorkloadView
 from .plan import Deletion, Event, Plan
@@ -44,6 +45,7 @@ class GroupObserved:
     profiles: Mapping[str, ClusterEngineRuntimeProfile] = field(default_factory=dict)
     lws_available: bool = True
     pods: Sequence[PodView] = ()  # the group's pods (restart policies)
+    absent_apis: frozenset[str] = frozenset()  # apiVersions whose CRDs are not installed
 
 
 def role_hash(rbg: RoleBasedGroup, index: int) -> str:
@@ -124,6 +126,32 @@ def plan_group(rbg: RoleBasedGroup, observed: GroupObserved, now: str) -> Plan:
     except ValueError as err:
         order = []
         plan.events.append(Event("Warning", "InvalidRoleDependency", str(err)))
+    gang = pod_group(rbg)
+    if gang is not None and gang.api_version in observed.absent_apis:
+        plan.events.append(
+            Event(
+                "Warning",
+                "PodGroupCRDMissing",
+                f"podGroupPolicy needs {gang.api_version} PodGroup, not installed",
+            )
+        )
+        gang = None
+    if gang is not None:
+        gang = with_hash(gang)
+        held = next(
+            (
+                o
+                for o in observed.objects
+                if o.kind == "PodGroup" and o.api_version == gang.api_version and o.name == group
+            ),
+            None,
+        )
+        if needs_apply(gang, held):
+            plan.apply.append(gang)
+    for o in observed.objects:
+        unwanted = gang is None or o.api_version != gang.api_version
+        if o.kind == "PodGroup" and uid in o.owner_uids and unwanted and not o.deleting:
+            plan.delete.append(Deletion(o.api_version, "PodGroup", ns, o.name, o.uid))
     replicas = {r.name: r.replicas for r in roles}
     config = discovery_config(rbg, replicas)
     states: dict[str, RoleState] = {}

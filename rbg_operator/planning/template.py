@@ -12,6 +12,7 @@ from rbg_operator.api import keys
 from rbg_operator.api.v1alpha1 import ClusterEngineRuntimeProfile, RoleBasedGroup, RoleSpec
 
 from . import names
+from .placement import apply_placement
 from .smp import PatchError, merge_pod_template
 
 JSON = dict[str, Any]
@@ -187,6 +188,7 @@ def finish(
     _inject_env(spec["containers"], [*injected_env(group, role.name, role.workload.kind), *extra_env])
     meta = out.setdefault("metadata", {})
     _enable_drain(out, rbg, role)
+    apply_placement(out, rbg, role)
     meta["labels"] = {**meta.get("labels", {}), **names.role_labels(ns, group, role.name), **selector}
     meta["labels"].pop(keys.LABEL_POD_TEMPLATE_HASH, None)
     meta["labels"][keys.LABEL_POD_TEMPLATE_HASH] = names.content_hash(out)

@@ -28,6 +28,7 @@ class ProbeServer:
 
     def __init__(self) -> None:
         self.drained: set[str] = set()
+        self.all_drained = False
         self.asked: dict[str, int] = {}
         outer = self
 
@@ -35,7 +36,7 @@ class ProbeServer:
             def do_GET(self) -> None:
                 pod = self.path.split("pod=", 1)[-1]
                 outer.asked[pod] = outer.asked.get(pod, 0) + 1
-                self.send_response(200 if pod in outer.drained else 503)
+                self.send_response(200 if outer.all_drained or pod in outer.drained else 503)
                 self.end_headers()
 
             def log_message(self, *_: Any) -> None:
@@ -53,7 +54,9 @@ class ProbeServer:
 def probe() -> Iterator[ProbeServer]:
     server = ProbeServer()
     yield server
-    server.server.shutdown()
+    # Keep answering (everything drained) so that the namespace's teardown drains its pods at once;
+    # the server thread is a daemon and ends with the session.
+    server.all_drained = True
 
 
 def group(name: str, replicas: int, annotations: dict[str, str]) -> dict[str, Any]:
@@ -377,3 +380,28 @@ def test_disruption_budget_per_role_limits_evictions(kube: Kube, namespace: str)
         lambda: kube.get("PodDisruptionBudget", "pdb-decode", namespace) is None,
         60,
     )
+
+
+def test_deleting_the_group_drains_its_pods(kube: Kube, namespace: str) -> None:
+    kube.create(group("gd", 2, {keys.ANNOTATION_DRAIN_TIMEOUT: "2s"}), namespace)
+    wait_ready(kube, namespace, "gd", 0)
+    rec = Recorder(kube, "Pod", namespace)
+    try:
+        kube.delete("RoleBasedGroup", "gd", namespace)
+        kube.wait_for(
+            "the group and its pods gone",
+            lambda: not kube.list("Pod", namespace),
+            90,
+            dump=lambda: kube.dump_namespace(namespace),
+        )
+    finally:
+        rec.stop()
+    seen: set[str] = set()
+    for etype, pod in rec.events:
+        meta = pod["metadata"]
+        if meta.get("deletionTimestamp") and etype != "DELETED" and meta["name"] not in seen:
+            seen.add(meta["name"])
+            assert keys.ANNOTATION_DRAIN_STARTED_AT in (meta.get("annotations") or {}), (
+                f"{meta['name']} not drained"
+            )
+    assert seen == {"gd-decode-0", "gd-decode-1"}

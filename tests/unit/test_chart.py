@@ -37,6 +37,8 @@ REVIEWED = {
     ("", "configmaps"): "create delete get list patch update watch",
     ("", "pods"): "create delete get list patch watch",
     ("policy", "poddisruptionbudgets"): "create delete get list patch watch",
+    ("scheduling.x-k8s.io", "podgroups"): "create delete get list patch watch",
+    ("scheduling.volcano.sh", "podgroups"): "create delete get list patch watch",
     ("", "pods/status"): "patch",
     ("", "events"): "create patch",
     ("admissionregistration.k8s.io", "validatingwebhookconfigurations"): "create get list patch watch",
