@@ -6,6 +6,9 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import Any
+
+from rbg_operator.api import keys
 
 
 def _devcluster_dir(args: argparse.Namespace) -> Path:
@@ -123,6 +126,12 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--verbose", "-v", action="store_true")
     run.set_defaults(func=_cmd_run)
 
+    pl = sub.add_parser("placement", help="where a RoleBasedGroup's pods run and whether its placement holds")
+    pl.add_argument("name")
+    pl.add_argument("--namespace", "-n", default="default")
+    pl.add_argument("--kubeconfig", default=None)
+    pl.set_defaults(func=_cmd_placement)
+
     dc = sub.add_parser("devcluster", help="a local control plane with simulated GPU nodes")
     dc.add_argument("action", choices=["up", "down", "status", "build"])
     dc.add_argument("--dir", help="state directory (default .devcluster or $RBG_DEVCLUSTER_DIR)")
@@ -137,6 +146,45 @@ def parser() -> argparse.ArgumentParser:
     dc.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for each step")
     dc.set_defaults(func=_cmd_devcluster)
     return p
+
+
+def _cmd_placement(args: argparse.Namespace) -> int:
+    """Where a group's pods run and whether its placement policy holds (exit 1 when it does not)."""
+    import asyncio
+
+    from rbg_operator.api.v1alpha1 import RoleBasedGroup
+    from rbg_operator.kube import resources as r
+    from rbg_operator.kube.client import KubeClient
+    from rbg_operator.planning.placement_report import PlacedPod, placement_report
+
+    async def fetch() -> tuple[dict[str, Any] | None, list[dict[str, Any]], list[dict[str, Any]]]:
+        client = await KubeClient.connect(args.kubeconfig)
+        try:
+            rbg = await client.get(r.RBG, args.name, args.namespace)
+            pods, _ = await client.list(r.POD, args.namespace, f"{keys.LABEL_GROUP_UNIQUE_KEY_V1}")
+            nodes, _ = await client.list(r.NODE)
+            return rbg, pods, nodes
+        finally:
+            await client.close()
+
+    raw, pods, nodes = asyncio.run(fetch())
+    if raw is None:
+        print(f"RoleBasedGroup {args.namespace}/{args.name} not found", file=sys.stderr)
+        return 2
+    placed = [
+        PlacedPod(
+            name=p["metadata"]["name"],
+            role=p["metadata"].get("labels", {}).get(keys.LABEL_ROLE_NAME_V1, ""),
+            group_key=p["metadata"].get("labels", {}).get(keys.LABEL_GROUP_UNIQUE_KEY_V1, ""),
+            node=p.get("spec", {}).get("nodeName", ""),
+        )
+        for p in pods
+        if not p["metadata"].get("deletionTimestamp")
+    ]
+    labels = {n["metadata"]["name"]: n["metadata"].get("labels", {}) for n in nodes}
+    report = placement_report(RoleBasedGroup.from_dict(raw), placed, labels)
+    print(report.render())
+    return 0 if all(met for _, met, _ in report.checks) else 1
 
 
 def main(argv: list[str] | None = None) -> int:

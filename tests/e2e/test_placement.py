@@ -5,10 +5,12 @@ same groups without it), and PodGroups for both gang schedulers."""
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from rbg_operator import cli
 from rbg_operator.api import keys
 from tests.e2e.kube import Kube
 
@@ -54,7 +56,9 @@ def scheduled(kube: Kube, ns: str, count: int) -> bool:
     return sum(1 for p in kube.list("Pod", ns) if p["spec"].get("nodeName")) == count
 
 
-def test_exclusive_topology_gives_each_group_its_own_domain(kube: Kube, namespace: str) -> None:
+def test_exclusive_topology_gives_each_group_its_own_domain(
+    kube: Kube, namespace: str, kubeconfig: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     ann = {keys.ANNOTATION_EXCLUSIVE_TOPOLOGY_V1: DOMAIN}
     for i in range(4):
         kube.create(pd_group(f"ex-{i}", ann, gpus=2), namespace)
@@ -85,6 +89,13 @@ def test_exclusive_topology_gives_each_group_its_own_domain(kube: Kube, namespac
     assert pending and all(not p["spec"].get("nodeName") for p in pending)
     template = kube.get("StatefulSet", "ex-4-decode", namespace)["spec"]["template"]
     assert template["metadata"]["annotations"][keys.ANNOTATION_EXCLUSIVE_TOPOLOGY_V1] == DOMAIN
+    # The placement report: met for a placed group, not met (exit 1) for the pending one.
+    capsys.readouterr()
+    assert cli.main(["placement", "ex-0", "-n", namespace, "--kubeconfig", str(kubeconfig)]) == 0
+    out = capsys.readouterr().out
+    assert "exclusive-topology: met" in out and "ex-0-prefill-0" in out and next(iter(placed["ex-0"])) in out
+    assert cli.main(["placement", "ex-4", "-n", namespace, "--kubeconfig", str(kubeconfig)]) == 1
+    assert "exclusive-topology: NOT met" in capsys.readouterr().out
 
 
 def _fraction_packed(kube: Kube, ns: str, annotations: dict[str, str], prefix: str) -> float:
