@@ -23,6 +23,7 @@ from rbg_operator.kube.views import object_view, pod_view, revision_view, worklo
 from rbg_operator.planning.observed import ObjectView, PodView, RevisionView, WorkloadView
 from rbg_operator.planning.rbg import GroupObserved, plan_group
 
+from .adapters import AdapterController
 from .drain import DrainController
 from .instances import InstanceController
 from .metrics import Metrics
@@ -91,7 +92,7 @@ class Controller:
                 self.workloads.append(inf)
                 if res is r.LWS:
                     self.lws.append(inf)
-            for res in (r.SERVICE, r.CONFIGMAP, r.PDB, r.PODGROUP_COSCHED, r.PODGROUP_VOLCANO):
+            for res in (r.SERVICE, r.CONFIGMAP, r.PDB, r.PODGROUP_COSCHED, r.PODGROUP_VOLCANO, r.RBG_SA):
                 self.objects.append(self._informer(res, object_view, _group_of, CHILD_SELECTOR, ns))
             self.revisions.append(
                 self._informer(r.CONTROLLER_REVISION, revision_view, _group_of, CHILD_SELECTOR, ns)
@@ -107,6 +108,7 @@ class Controller:
         )
         self._tasks: list[asyncio.Task[Any]] = []
         self.instances = InstanceController(self.client, self.metrics, self.namespaces, self.workers)
+        self.adapters = AdapterController(self.client, self.metrics, self.namespaces, self._group)
         self.drains = DrainController(self.client, self.metrics, self.namespaces, max(2, self.workers // 4))
 
     def _informer(
@@ -158,8 +160,10 @@ class Controller:
         ]
         await self.instances.start()
         await self.drains.start()
+        await self.adapters.start()
 
     async def stop(self) -> None:
+        await self.adapters.stop()
         await self.drains.stop()
         await self.instances.stop()
         for task in self._tasks:
@@ -190,6 +194,7 @@ class Controller:
         if rbg is None:
             self.metrics.forget_group(*key)
             return None
+        self.adapters.wake_group(*key)
         plan = plan_group(rbg, self.observed(key), _now())
         self.metrics.observe_group(rbg, plan.status)
         if plan.empty:

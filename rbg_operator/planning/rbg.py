@@ -12,6 +12,7 @@ from rbg_operator.api.meta import ObjectMeta
 from rbg_operator.api.v1alpha1 import ClusterEngineRuntimeProfile, RoleBasedGroup, RoleBasedGroupStatus
 
 from . import dependencies, names
+from .adapter import adapter_manifest
 from .applied import needs_apply, with_hash
 from .gang import pod_group
 from .instance_role import instanceset
@@ -206,6 +207,8 @@ def plan_group(rbg: RoleBasedGroup, observed: GroupObserved, now: str) -> Plan:
         # Its Service and discovery ConfigMap never restart pods: kept current once the role exists.
         budget = disruption_budget(ctx)
         supporting = [headless_service(ctx), discovery_configmap(ctx, config), *([budget] if budget else [])]
+        if role.scaling_adapter_enabled:
+            supporting.append(adapter_manifest(rbg, role))
         for child in (with_hash(m) for m in supporting):
             if needs_apply(child, objects.get((child.kind, child.metadata.name or ""))):
                 plan.apply.append(child)
@@ -229,8 +232,13 @@ def plan_group(rbg: RoleBasedGroup, observed: GroupObserved, now: str) -> Plan:
         for r in roles
         if (m := disruption_budget(RoleContext(rbg, r, r.replicas, "", {}))) is not None
     }
+    wanted_objects |= {
+        ("RoleBasedGroupScalingAdapter", names.scaling_adapter_name(group, r.name))
+        for r in roles
+        if r.scaling_adapter_enabled
+    }
     for (kind, name), o in sorted(objects.items()):
-        managed = ("Service", "ConfigMap", "PodDisruptionBudget")
+        managed = ("Service", "ConfigMap", "PodDisruptionBudget", "RoleBasedGroupScalingAdapter")
         if kind in managed and (kind, name) not in wanted_objects and not o.deleting:
             plan.delete.append(Deletion(o.api_version, kind, ns, name, o.uid))
 

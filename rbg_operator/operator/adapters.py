@@ -1,0 +1,130 @@
+"""The RoleBasedGroupScalingAdapter controller: binds each adapter to its role, carries the adapter's
+replicas (set by an HPA, KEDA or ``kubectl scale``) to the role through server-side apply under a field
+manager of its own (so a GitOps apply that leaves replicas out does not take them back), and reports
+the role's replicas and pod selector for the scale subresource."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import ValidationError
+
+from rbg_operator.api.v1alpha1 import RoleBasedGroup, RoleBasedGroupScalingAdapter
+from rbg_operator.kube import resources as r
+from rbg_operator.kube.client import KubeClient
+from rbg_operator.kube.executor import ObjectRef, post_event
+from rbg_operator.kube.informer import Informer
+from rbg_operator.planning.adapter import plan_adapter
+from rbg_operator.planning.names import owner_reference
+
+from .metrics import Metrics
+from .queue import WorkQueue
+from .workers import work
+
+Key = tuple[str, str, str]  # ("adapter", namespace, name) or ("group", namespace, name)
+SCALING_MANAGER = "rbg-operator-scaling"
+
+
+def _keys(obj: dict[str, Any]) -> list[Key]:
+    meta = obj.get("metadata") or {}
+    ns = meta.get("namespace", "")
+    target = ((obj.get("spec") or {}).get("scaleTargetRef") or {}).get("name", "")
+    return [("adapter", ns, meta["name"]), *([("group", ns, target)] if target else [])]
+
+
+def _parse(obj: dict[str, Any]) -> RoleBasedGroupScalingAdapter | None:
+    try:
+        return RoleBasedGroupScalingAdapter.from_dict(obj)
+    except ValidationError:
+        return None
+
+
+class AdapterController:
+    def __init__(
+        self,
+        client: KubeClient,
+        metrics: Metrics,
+        namespaces: list[str],
+        group: Callable[[tuple[str, str]], RoleBasedGroup | None],
+    ) -> None:
+        self.client, self.metrics, self._group = client, metrics, group
+        self.queue: WorkQueue[Key] = WorkQueue()
+        scopes: list[str | None] = list(namespaces) or [None]
+        self.adapters: list[Informer[RoleBasedGroupScalingAdapter | None, Key]] = [
+            Informer(client, r.RBG_SA, _parse, _keys, self._enqueue, namespace=ns) for ns in scopes
+        ]
+        self._tasks: list[asyncio.Task[Any]] = []
+
+    def _enqueue(self, key: Key) -> None:
+        if key[0] == "adapter":
+            self.queue.add(key)
+        else:
+            self.wake_group(key[1], key[2])
+
+    def wake_group(self, namespace: str, name: str) -> None:
+        """The group changed: look at its adapters again (replicas and readiness they report)."""
+        for inf in self.adapters:
+            for adapter in inf.by_owner(("group", namespace, name)):
+                if adapter is not None:
+                    self.queue.add(("adapter", namespace, adapter.metadata.name or ""))
+
+    async def start(self) -> None:
+        self._tasks = [asyncio.create_task(i.run(), name="watch-adapters") for i in self.adapters]
+        await asyncio.gather(*(i.synced.wait() for i in self.adapters))
+        for inf in self.adapters:
+            for key in inf.owners():
+                if key[0] == "adapter":
+                    self.queue.add(key)
+        self._tasks += [
+            asyncio.create_task(work(self.queue, self.reconcile, self.metrics, lambda _: "ScalingAdapter"))
+            for _ in range(2)
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def reconcile(self, key: Key) -> float | None:
+        _, ns, name = key
+        adapter = next((a for inf in self.adapters if (a := inf.get(ns, name)) is not None), None)
+        if adapter is None:
+            return None
+        rbg = self._group((ns, adapter.spec.scale_target_ref.name))
+        now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        step = plan_adapter(adapter, rbg, now)
+        meta: dict[str, Any] = {"name": name, "namespace": ns}
+        base: dict[str, Any] = {"apiVersion": adapter.api_version, "kind": adapter.kind, "metadata": meta}
+        if rbg is not None and (step.adopt or step.set_spec_replicas is not None):
+            body: dict[str, Any] = {**base, "metadata": dict(meta)}
+            if step.adopt:
+                owner = owner_reference(
+                    rbg.api_version, rbg.kind, rbg.metadata.name or "", rbg.metadata.uid or "", False
+                )
+                body["metadata"]["ownerReferences"] = [owner]
+            if step.set_spec_replicas is not None:
+                body["spec"] = {"replicas": step.set_spec_replicas}
+            written = await self.client.apply(r.RBG_SA, body, field_manager=SCALING_MANAGER)
+            for inf in self.adapters:
+                inf.observe(written)
+        if rbg is not None and step.set_role_replicas is not None:
+            role = adapter.spec.scale_target_ref.role
+            patch = {
+                "apiVersion": rbg.api_version,
+                "kind": rbg.kind,
+                "metadata": {"name": rbg.metadata.name, "namespace": ns},
+                "spec": {"roles": [{"name": role, "replicas": step.set_role_replicas}]},
+            }
+            await self.client.apply(r.RBG, patch, field_manager=SCALING_MANAGER)
+        if step.status is not None:
+            written = await self.client.apply(
+                r.RBG_SA, {**base, "status": step.status.to_dict()}, subresource="status"
+            )
+            for inf in self.adapters:
+                inf.observe(written)
+        ref = ObjectRef(r.RBG_SA, ns, name, adapter.metadata.uid or "")
+        await asyncio.gather(*(post_event(self.client, ref, e) for e in step.events))
+        return None
