@@ -51,7 +51,21 @@ def workload_view(obj: dict[str, Any]) -> WorkloadView:
         update_revision=str(status.get("updateRevision", "")),
         selector=selector,
         deleting=bool(meta.get("deletionTimestamp")),
+        partition=_partition(kind, spec),
     )
+
+
+def _partition(kind: str, spec: dict[str, Any]) -> int | None:
+    if kind == "StatefulSet":
+        value = ((spec.get("updateStrategy") or {}).get("rollingUpdate") or {}).get("partition")
+    elif kind == "InstanceSet":
+        value = (spec.get("updateStrategy") or {}).get("partition")
+    elif kind == "LeaderWorkerSet":
+        rollout = (spec.get("rolloutStrategy") or {}).get("rollingUpdateConfiguration") or {}
+        value = rollout.get("partition")
+    else:
+        value = None
+    return value if isinstance(value, int) else None
 
 
 def object_view(obj: dict[str, Any]) -> ObjectView:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rbg_operator.api import keys
+from rbg_operator.api.base import percent_or_int_value
 from rbg_operator.api.children import InstanceSetManifest
 from rbg_operator.api.meta import LabelSelector
 from rbg_operator.api.v1alpha1 import ClusterEngineRuntimeProfile
@@ -103,9 +104,10 @@ def instanceset(
     template = InstanceSpec.model_validate(
         {"components": components(ctx, index, profiles), "restartPolicy": restart}
     )
+    user = percent_or_int_value(ru.partition, role.replicas, round_up=True) if ru.partition else None
     strategy = InstanceSetUpdateStrategy(
         type=ru.effective_type,
-        partition=ru.partition,
+        partition=ctx.effective_partition(user) or ru.partition,
         max_unavailable=ru.max_unavailable,
         max_surge=ru.max_surge,
         paused=ru.paused,

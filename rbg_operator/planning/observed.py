@@ -34,6 +34,7 @@ class WorkloadView(View):
     update_revision: str = ""
     selector: dict[str, str] = Field(default_factory=dict)
     deleting: bool = False
+    partition: int | None = None  # the rolling-update partition applied now
 
     @property
     def settled(self) -> bool:

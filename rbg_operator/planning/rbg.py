@@ -14,6 +14,7 @@ from rbg_operator.api.v1alpha1 import ClusterEngineRuntimeProfile, RoleBasedGrou
 from . import dependencies, names
 from .adapter import adapter_manifest
 from .applied import needs_apply, with_hash
+from .coordination import RolloutProgress, ScaleProgress, coordinations, rollout_targets, scaling_targets
 from .gang import pod_group
 from .instance_role import instanceset
 from .observed import ObjectView, PodView, RevisionView, WorkloadView
@@ -153,6 +154,9 @@ def plan_group(rbg: RoleBasedGroup, observed: GroupObserved, now: str) -> Plan:
         unwanted = gang is None or o.api_version != gang.api_version
         if o.kind == "PodGroup" and uid in o.owner_uids and unwanted and not o.deleting:
             plan.delete.append(Deletion(o.api_version, "PodGroup", ns, o.name, o.uid))
+    staged, partitions = _coordinate(rbg, by_kind_name)
+    # Roles of a coordinated rollout move together; their dependencies order creation only.
+    coordinated = {n for members, skew, _, _ in coordinations(rbg) if skew is not None for n in members}
     replicas = {r.name: r.replicas for r in roles}
     config = discovery_config(rbg, replicas)
     states: dict[str, RoleState] = {}
@@ -185,7 +189,9 @@ def plan_group(rbg: RoleBasedGroup, observed: GroupObserved, now: str) -> Plan:
             )
             continue
         selector = wl.selector if wl is not None and wl.selector else names.selector_labels(ns, group, name)
-        ctx = RoleContext(rbg, role, role.replicas, role_hash(rbg, i), selector)
+        ctx = RoleContext(
+            rbg, role, staged.get(name, role.replicas), role_hash(rbg, i), selector, partitions.get(name)
+        )
         try:
             if kind == keys.KIND_INSTANCE_SET:
                 built: Manifest = instanceset(ctx, i, observed.profiles)
@@ -197,7 +203,7 @@ def plan_group(rbg: RoleBasedGroup, observed: GroupObserved, now: str) -> Plan:
             continue
         workload = with_hash(built)
         stale = needs_apply(workload, wl)
-        if waiting and (wl is None or stale):
+        if waiting and (wl is None or (stale and name not in coordinated)):
             # Nothing of a role is created, nor its workload changed, before its dependencies are Ready.
             states[name] = RoleState(
                 name, role.replicas, wl, blocked="waiting for " + ", ".join(waiting), stale=stale
@@ -303,3 +309,61 @@ def _with_restarts(
         c for c in status.conditions or [] if c.type not in _RESTART_CONDITIONS
     ] + decision.conditions
     return status.model_copy(update={**carried, **decision.fields, "conditions": conditions})
+
+
+def _coordinate(
+    rbg: RoleBasedGroup, workloads: Mapping[tuple[str, str], WorkloadView]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Replicas (staged scaling) and partitions (coordinated rollout) of the coordinated roles."""
+    group = rbg.metadata.name or ""
+    index = {r.name: i for i, r in enumerate(rbg.spec.roles)}
+    staged: dict[str, int] = {}
+    partitions: dict[str, int] = {}
+    for members, rollout_skew, scaling_skew, progression in coordinations(rbg):
+        roles = [rbg.spec.roles[index[n]] for n in members if n in index]
+        current = {
+            r.name: workloads.get((r.workload.kind, names.workload_name(group, r.name))) for r in roles
+        }
+        if scaling_skew is not None:
+            steps = [
+                ScaleProgress(
+                    r.name,
+                    r.replicas,
+                    w.replicas if w is not None and not w.deleting else 0,
+                    (w.ready_replicas if progression == "OrderReady" else w.status_replicas) if w else 0,
+                )
+                for r in roles
+                if (w := current[r.name]) is None or w.settled
+            ]
+            if len(steps) == len(roles):
+                for name, target in scaling_targets(steps, scaling_skew).items():
+                    staged[name] = min(staged.get(name, target), target)
+            else:  # a workload has not seen its last step yet: hold every role where it is
+                for r in roles:
+                    w = current[r.name]
+                    staged[r.name] = min(staged.get(r.name, r.replicas), w.replicas if w else 0)
+        if rollout_skew is not None:
+            progress = []
+            for r in roles:
+                w = current[r.name]
+                n = staged.get(r.name, r.replicas)
+                fresh = w is None or w.labels.get(
+                    keys.LABEL_ROLE_REVISION_V1_FMT.format(role=r.name)
+                ) != role_hash(rbg, index[r.name])
+                applied = 0 if fresh or w is None else max(0, n - (w.partition or 0))
+                updated = (
+                    0
+                    if fresh or w is None
+                    else (w.updated_replicas if w.settled else min(w.updated_replicas, applied))
+                )
+                progress.append(RolloutProgress(r.name, n, min(updated, n), min(applied, n)))
+            unsettled = any(w is not None and not w.settled for w in current.values())
+            targets = (
+                {p.name: p.applied_target for p in progress}  # counts are stale: hold until they catch up
+                if unsettled
+                else rollout_targets(progress, rollout_skew)
+            )
+            for name, target in targets.items():
+                n = staged.get(name, rbg.spec.roles[index[name]].replicas)
+                partitions[name] = max(partitions.get(name, 0), n - target)
+    return staged, partitions

@@ -56,6 +56,12 @@ class RoleContext:
     replicas: int  # what the workload gets now (coordination may hold it below the spec)
     role_hash: str
     selector: Mapping[str, str]
+    partition: int | None = None  # a coordinated rollout's partition (the larger of it and the role's wins)
+
+    def effective_partition(self, user: int | None) -> int | None:
+        if self.partition is None:
+            return user
+        return max(self.partition, user or 0)
 
     @property
     def namespace(self) -> str:
@@ -103,11 +109,13 @@ def _rolling(role: RoleSpec) -> Any:
 def statefulset(ctx: RoleContext, templates: RoleTemplates) -> StatefulSet:
     role, ru = ctx.role, _rolling(ctx.role)
     rolling = RollingUpdateStatefulSetStrategy()
+    user = None
     if ru is not None:
         if ru.partition is not None:
-            rolling.partition = percent_or_int_value(ru.partition, role.replicas, round_up=True)
+            user = percent_or_int_value(ru.partition, role.replicas, round_up=True)
         if ru.max_unavailable is not None:
             rolling.max_unavailable = ru.max_unavailable
+    rolling.partition = ctx.effective_partition(user)
     return StatefulSet(
         metadata=ctx.meta(names.workload_name(ctx.group, role.name), workload=True),
         spec=StatefulSetSpec(
@@ -148,7 +156,7 @@ def leaderworkerset(ctx: RoleContext, templates: RoleTemplates) -> LeaderWorkerS
     size = role.leader_worker_set.size if role.leader_worker_set else 1
     rollout = None
     if ru is not None:
-        partition = (
+        partition = ctx.effective_partition(
             None if ru.partition is None else percent_or_int_value(ru.partition, role.replicas, round_up=True)
         )
         rollout = LwsRolloutStrategy(

@@ -3,7 +3,7 @@ workload kind, rollout strategy, gang-scheduling policy, coordination, role temp
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 from annotated_types import Ge, MaxLen, MinLen
 from pydantic import Field, StringConstraints
@@ -205,12 +205,26 @@ class CoordinationRollingUpdate(KubeModel):
     )
 
 
+class CoordinationScaling(KubeModel):
+    """Staged scaling across the roles of a coordination."""
+
+    max_skew: Percent | None = Field(
+        default=None,
+        description="Maximum difference of scaled fractions between the roles (100% when unset).",
+    )
+    progression: Literal["OrderScheduled", "OrderReady"] | None = Field(
+        default=None,
+        description="What a step waits for before the next: the pods scheduled (default) or ready.",
+    )
+
+
 class CoordinationStrategy(KubeModel):
     """Strategies of a coordination."""
 
     rolling_update: CoordinationRollingUpdate | None = Field(
         default=None, description="Coordinated rolling update."
     )
+    scaling: CoordinationScaling | None = Field(default=None, description="Coordinated scaling.")
 
 
 class Coordination(KubeModel):
