@@ -368,3 +368,6 @@ LABEL_NODE_GPU_PRODUCT: Final = "nvidia.com/gpu.product"
 #: On the group: the scheduler that runs the gang (pods get this ``schedulerName``).
 ANNOTATION_SCHEDULER_NAME: Final = "rbg.workloads.x-k8s.io/scheduler-name"
 VOLCANO_SCHEDULER: Final = "volcano"
+#: On a RoleBasedGroupSet: how many member groups may be updating (not Ready) at once during a template
+#: rollout (default 1: one group at a time).
+ANNOTATION_GROUPSET_MAX_UNAVAILABLE: Final = "rbg.workloads.x-k8s.io/groupset-max-unavailable"

@@ -25,6 +25,7 @@ from rbg_operator.planning.rbg import GroupObserved, plan_group
 
 from .adapters import AdapterController
 from .drain import DrainController
+from .groupsets import GroupSetController
 from .instances import InstanceController
 from .metrics import Metrics
 from .queue import WorkQueue
@@ -109,6 +110,7 @@ class Controller:
         self._tasks: list[asyncio.Task[Any]] = []
         self.instances = InstanceController(self.client, self.metrics, self.namespaces, self.workers)
         self.adapters = AdapterController(self.client, self.metrics, self.namespaces, self._group)
+        self.groupsets = GroupSetController(self.client, self.metrics, self.namespaces)
         self.drains = DrainController(self.client, self.metrics, self.namespaces, max(2, self.workers // 4))
 
     def _informer(
@@ -161,8 +163,10 @@ class Controller:
         await self.instances.start()
         await self.drains.start()
         await self.adapters.start()
+        await self.groupsets.start()
 
     async def stop(self) -> None:
+        await self.groupsets.stop()
         await self.adapters.stop()
         await self.drains.stop()
         await self.instances.stop()

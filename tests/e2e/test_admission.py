@@ -135,20 +135,16 @@ def test_replicas_owned_by_a_bound_scaling_adapter_cannot_be_changed(kube: Kube,
         },
         namespace,
     )
-    # Not bound yet: the role's replicas are the user's to change.
-    kube.patch(
-        "RoleBasedGroup",
-        "scaled",
-        namespace,
-        {"spec": {"roles": [{**group["spec"]["roles"][0], "replicas": 4}]}},
-    )
-    kube.patch(
-        "RoleBasedGroupScalingAdapter",
-        "scaled-decode",
-        namespace,
-        {"status": {"phase": "Bound"}},
-        subresource="status",
-    )
+
+    # The operator binds the adapter (it names the group and role) and the role follows it.
+    def bound() -> bool:
+        adapter = kube.get("RoleBasedGroupScalingAdapter", "scaled-decode", namespace) or {}
+        rbg = kube.get("RoleBasedGroup", "scaled", namespace) or {}
+        return (adapter.get("status") or {}).get("phase") == "Bound" and rbg["spec"]["roles"][0][
+            "replicas"
+        ] == 3
+
+    kube.wait_for("adapter bound and followed", bound, 60)
     with pytest.raises(ApiError) as err:
         kube.patch(
             "RoleBasedGroup",
@@ -157,8 +153,8 @@ def test_replicas_owned_by_a_bound_scaling_adapter_cannot_be_changed(kube: Kube,
             {"spec": {"roles": [{**group["spec"]["roles"][0], "replicas": 5}]}},
         )
     assert "spec.roles[0].replicas" in str(err.value) and "scaled-decode" in str(err.value)
-    assert kube.get("RoleBasedGroup", "scaled", namespace)["spec"]["roles"][0]["replicas"] == 4
-    # Following the adapter (what its controller does) is allowed.
+    assert kube.get("RoleBasedGroup", "scaled", namespace)["spec"]["roles"][0]["replicas"] == 3
+    # Agreeing with the adapter is allowed.
     kube.patch(
         "RoleBasedGroup",
         "scaled",

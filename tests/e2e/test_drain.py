@@ -343,7 +343,13 @@ def test_in_place_update_of_a_drain_enabled_instanceset_role_drains_first(kube: 
 def test_disruption_budget_per_role_limits_evictions(kube: Kube, namespace: str) -> None:
     from rbg_operator.devcluster.rest import ApiError
 
-    kube.create(group("pdb", 3, {keys.ANNOTATION_PDB_MAX_UNAVAILABLE: "1"}), namespace)
+    pdb_group = group("pdb", 3, {keys.ANNOTATION_PDB_MAX_UNAVAILABLE: "1"})
+    # An evicted pod takes a while to terminate (as real engines do), so its replacement cannot
+    # restore the budget between the two evictions below.
+    pdb_group["spec"]["roles"][0]["template"]["metadata"] = {
+        "annotations": {"devcluster.rbg.x-k8s.io/termination-delay": "20s"}
+    }
+    kube.create(pdb_group, namespace)
     wait_ready(kube, namespace, "pdb", 0)
 
     def budget() -> dict[str, Any] | None:

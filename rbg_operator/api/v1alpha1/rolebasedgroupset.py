@@ -34,6 +34,9 @@ class RoleBasedGroupSetStatus(KubeModel):
     observed_generation: Int64 | None = Field(default=None, description="Generation last acted on.")
     replicas: NonNegInt32 | None = Field(default=None, description="RoleBasedGroups that exist.")
     ready_replicas: NonNegInt32 = Field(default=0, description="RoleBasedGroups that are Ready.")
+    updated_replicas: NonNegInt32 | None = Field(
+        default=None, description="RoleBasedGroups at the current template (not upstream)."
+    )
     selector: str | None = Field(
         default=None, description="Label query over the member RoleBasedGroups, for the scale subresource."
     )
