@@ -49,7 +49,7 @@ def kube(devcluster: DevCluster) -> Kube:
 def namespace(kube: Kube, request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh namespace whose default ServiceAccount exists (pods are refused before it does)."""
     slug = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower())[:40].strip("-")
-    name = f"e2e-{slug}-{secrets.token_hex(2)}"
+    name = f"e2e-{slug}-{secrets.token_hex(4)}"  # parametrized cases share a slug: 32 random bits
     kube.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
     kube.wait_for("default ServiceAccount", lambda: kube.get("ServiceAccount", "default", name), timeout=30)
     yield name
