@@ -177,6 +177,7 @@ def register(registry: kopf.OperatorRegistry) -> None:
         labels={keys.LABEL_DRAIN_ENABLED: "true"},
         side_effects=True,
         ignore_failures=False,
+        persistent=True,  # kept when an operator exits cleanly: drains must hold during restarts too
         registry=registry,
     )(_drain_before_delete)
     for kind, plural in (
