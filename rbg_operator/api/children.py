@@ -67,6 +67,7 @@ class DeploymentSpec(KubeModel):
     template: PodTemplateSpec
     strategy: DeploymentStrategy | None = None
     min_ready_seconds: int | None = None
+    paused: bool | None = None
 
 
 class Deployment(Manifest):

@@ -154,7 +154,7 @@ def plan_group(rbg: RoleBasedGroup, observed: GroupObserved, now: str) -> Plan:
         unwanted = gang is None or o.api_version != gang.api_version
         if o.kind == "PodGroup" and uid in o.owner_uids and unwanted and not o.deleting:
             plan.delete.append(Deletion(o.api_version, "PodGroup", ns, o.name, o.uid))
-    staged, partitions = _coordinate(rbg, by_kind_name)
+    staged, partitions, holds = _coordinate(rbg, by_kind_name)
     # Roles of a coordinated rollout move together; their dependencies order creation only.
     coordinated = {n for members, skew, _, _ in coordinations(rbg) if skew is not None for n in members}
     replicas = {r.name: r.replicas for r in roles}
@@ -190,7 +190,13 @@ def plan_group(rbg: RoleBasedGroup, observed: GroupObserved, now: str) -> Plan:
             continue
         selector = wl.selector if wl is not None and wl.selector else names.selector_labels(ns, group, name)
         ctx = RoleContext(
-            rbg, role, staged.get(name, role.replicas), role_hash(rbg, i), selector, partitions.get(name)
+            rbg,
+            role,
+            staged.get(name, role.replicas),
+            role_hash(rbg, i),
+            selector,
+            partitions.get(name),
+            holds.get(name, False),
         )
         try:
             if kind == keys.KIND_INSTANCE_SET:
@@ -313,12 +319,14 @@ def _with_restarts(
 
 def _coordinate(
     rbg: RoleBasedGroup, workloads: Mapping[tuple[str, str], WorkloadView]
-) -> tuple[dict[str, int], dict[str, int]]:
-    """Replicas (staged scaling) and partitions (coordinated rollout) of the coordinated roles."""
+) -> tuple[dict[str, int], dict[str, int], dict[str, bool]]:
+    """Replicas (staged scaling), partitions and Deployment holds (coordinated rollout) of the
+    coordinated roles."""
     group = rbg.metadata.name or ""
     index = {r.name: i for i, r in enumerate(rbg.spec.roles)}
     staged: dict[str, int] = {}
     partitions: dict[str, int] = {}
+    holds: dict[str, bool] = {}
     for members, rollout_skew, scaling_skew, progression in coordinations(rbg):
         roles = [rbg.spec.roles[index[n]] for n in members if n in index]
         current = {
@@ -351,6 +359,8 @@ def _coordinate(
                     keys.LABEL_ROLE_REVISION_V1_FMT.format(role=r.name)
                 ) != role_hash(rbg, index[r.name])
                 applied = 0 if fresh or w is None else max(0, n - (w.partition or 0))
+                if r.workload.kind == "Deployment" and w is not None and not fresh:
+                    applied = w.updated_replicas  # no partition: held by pausing where it is
                 updated = (
                     0
                     if fresh or w is None
@@ -363,7 +373,11 @@ def _coordinate(
                 if unsettled
                 else rollout_targets(progress, rollout_skew)
             )
+            by_name = {p.name: p for p in progress}
             for name, target in targets.items():
                 n = staged.get(name, rbg.spec.roles[index[name]].replicas)
                 partitions[name] = max(partitions.get(name, 0), n - target)
-    return staged, partitions
+                if rbg.spec.roles[index[name]].workload.kind == "Deployment":
+                    updated = by_name[name].updated
+                    holds[name] = holds.get(name, False) or (updated >= n - partitions[name] and updated < n)
+    return staged, partitions, holds

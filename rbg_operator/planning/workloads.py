@@ -47,6 +47,9 @@ KIND_API = {
 }
 
 
+COORDINATED_MIN_READY = 2
+
+
 @dataclass(frozen=True)
 class RoleContext:
     """What every child of one role is built from."""
@@ -57,6 +60,7 @@ class RoleContext:
     role_hash: str
     selector: Mapping[str, str]
     partition: int | None = None  # a coordinated rollout's partition (the larger of it and the role's wins)
+    hold: bool = False  # a coordinated Deployment has reached its target: paused
 
     def effective_partition(self, user: int | None) -> int | None:
         if self.partition is None:
@@ -139,6 +143,14 @@ def deployment(ctx: RoleContext, templates: RoleTemplates) -> Deployment:
         strategy = DeploymentStrategy(
             rolling_update=RollingUpdateDeployment(max_unavailable=ru.max_unavailable, max_surge=ru.max_surge)
         )
+    min_ready = role.min_ready_seconds or None
+    paused = None
+    if ctx.partition is not None:
+        # Coordinated: one new pod at a time, each available only after COORDINATED_MIN_READY seconds, so
+        # the operator pauses the Deployment at its target before the next one starts.
+        strategy = DeploymentStrategy(rolling_update=RollingUpdateDeployment(max_unavailable=0, max_surge=1))
+        min_ready = max(min_ready or 0, COORDINATED_MIN_READY)
+        paused = ctx.hold
     return Deployment(
         metadata=ctx.meta(names.workload_name(ctx.group, role.name), workload=True),
         spec=DeploymentSpec(
@@ -146,7 +158,8 @@ def deployment(ctx: RoleContext, templates: RoleTemplates) -> Deployment:
             selector=LabelSelector(match_labels=dict(ctx.selector)),
             template=PodTemplateSpec.model_validate(templates.main),
             strategy=strategy,
-            min_ready_seconds=role.min_ready_seconds or None,
+            min_ready_seconds=min_ready,
+            paused=paused,
         ),
     )
 

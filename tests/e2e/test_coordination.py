@@ -18,13 +18,18 @@ pytestmark = pytest.mark.usefixtures("operator")
 SKEW = 0.25
 
 
-def group(prefill: int, decode: int, strategy: dict[str, Any]) -> dict[str, Any]:
+def group(
+    prefill: int, decode: int, strategy: dict[str, Any], prefill_kind: str = "StatefulSet"
+) -> dict[str, Any]:
     def role(name: str, n: int) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "name": name,
             "replicas": n,
             "template": {"spec": {"containers": [{"name": "c", "image": "e:v1"}]}},
         }
+        if name == "prefill":
+            out["workload"] = {"apiVersion": "apps/v1", "kind": prefill_kind}
+        return out
 
     return {
         "apiVersion": "workloads.x-k8s.io/v1alpha1",
@@ -70,8 +75,11 @@ def sample_until(kube: Kube, ns: str, fractions: Any, done: Any, timeout: float)
     raise AssertionError(f"did not finish in {timeout}s; samples: {samples[-20:]}\n{kube.dump_namespace(ns)}")
 
 
-def test_coordinated_rollout_holds_the_skew_at_every_sample(kube: Kube, namespace: str) -> None:
-    kube.create(group(4, 8, {"rollingUpdate": {"maxSkew": "25%"}}), namespace)
+@pytest.mark.parametrize("prefill_kind", ["StatefulSet", "Deployment"])
+def test_coordinated_rollout_holds_the_skew_at_every_sample(
+    kube: Kube, namespace: str, prefill_kind: str
+) -> None:
+    kube.create(group(4, 8, {"rollingUpdate": {"maxSkew": "25%"}}, prefill_kind), namespace)
     kube.wait_for("co Ready", lambda: ready(kube, namespace), 90, dump=lambda: kube.dump_namespace(namespace))
     rbg = kube.get("RoleBasedGroup", "co", namespace)
     assert rbg is not None
@@ -89,6 +97,13 @@ def test_coordinated_rollout_holds_the_skew_at_every_sample(kube: Kube, namespac
     samples = sample_until(kube, namespace, fractions, lambda f: f == (1.0, 1.0), 240)
     assert len({s for s in samples}) >= 4, f"the rollout went in several steps: {sorted(set(samples))}"
     kube.wait_for("co Ready again", lambda: ready(kube, namespace), 90)
+    # Settled means settled: the workloads are not rewritten any more (watched for a few seconds).
+    kind = prefill_kind
+    before = (kube.get(kind, "co-prefill", namespace) or {})["metadata"]["generation"]
+    window = time.monotonic() + 4
+    while time.monotonic() < window:
+        assert (kube.get(kind, "co-prefill", namespace) or {})["metadata"]["generation"] == before
+        time.sleep(0.5)
 
 
 def test_coordinated_scaling_with_order_ready(kube: Kube, namespace: str) -> None:
