@@ -22,7 +22,7 @@ from rbg_operator.planning.names import owner_reference
 
 from .metrics import Metrics
 from .queue import WorkQueue
-from .workers import work
+from .workers import start_controller, stop_tasks
 
 Key = tuple[str, str, str]  # ("adapter", namespace, name) or ("group", namespace, name)
 SCALING_MANAGER = "rbg-operator-scaling"
@@ -72,21 +72,19 @@ class AdapterController:
                     self.queue.add(("adapter", namespace, adapter.metadata.name or ""))
 
     async def start(self) -> None:
-        self._tasks = [asyncio.create_task(i.run(), name="watch-adapters") for i in self.adapters]
-        await asyncio.gather(*(i.synced.wait() for i in self.adapters))
-        for inf in self.adapters:
-            for key in inf.owners():
-                if key[0] == "adapter":
-                    self.queue.add(key)
-        self._tasks += [
-            asyncio.create_task(work(self.queue, self.reconcile, self.metrics, lambda _: "ScalingAdapter"))
-            for _ in range(2)
-        ]
+        self._tasks = await start_controller(
+            self.adapters,
+            lambda: [k for inf in self.adapters for k in inf.owners() if k[0] == "adapter"],
+            self.queue,
+            self.reconcile,
+            self.metrics,
+            lambda _: "ScalingAdapter",
+            2,
+            "adapter-worker",
+        )
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await stop_tasks(self._tasks)
 
     async def reconcile(self, key: Key) -> float | None:
         _, ns, name = key

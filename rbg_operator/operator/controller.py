@@ -29,7 +29,7 @@ from .groupsets import GroupSetController
 from .instances import InstanceController
 from .metrics import Metrics
 from .queue import WorkQueue
-from .workers import work
+from .workers import stop_tasks, work
 
 log = logging.getLogger(__name__)
 GroupKey = tuple[str, str]  # (namespace, name)
@@ -170,9 +170,7 @@ class Controller:
         await self.adapters.stop()
         await self.drains.stop()
         await self.instances.stop()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await stop_tasks(self._tasks)
 
     # -- reconcile ---------------------------------------------------------------------------------------
     def _group(self, key: GroupKey) -> RoleBasedGroup | None:

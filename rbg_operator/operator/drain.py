@@ -23,7 +23,7 @@ from rbg_operator.planning.observed import PodView
 
 from .metrics import Metrics
 from .queue import WorkQueue
-from .workers import work
+from .workers import start_controller, stop_tasks
 
 log = logging.getLogger(__name__)
 Key = tuple[str, str]
@@ -52,20 +52,19 @@ class DrainController:
         self._http = aiohttp.ClientSession(
             trust_env=False, timeout=aiohttp.ClientTimeout(total=PROBE_TIMEOUT)
         )
-        self._tasks = [asyncio.create_task(i.run(), name="watch-drain-pods") for i in self.pods]
-        await asyncio.gather(*(i.synced.wait() for i in self.pods))
-        for inf in self.pods:
-            for key in inf.owners():
-                self.queue.add(key)
-        self._tasks += [
-            asyncio.create_task(work(self.queue, self.reconcile, self.metrics, lambda _: "PodDrain"))
-            for _ in range(self.workers)
-        ]
+        self._tasks = await start_controller(
+            self.pods,
+            lambda: [k for inf in self.pods for k in inf.owners()],
+            self.queue,
+            self.reconcile,
+            self.metrics,
+            lambda _: "PodDrain",
+            self.workers,
+            "drain-worker",
+        )
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await stop_tasks(self._tasks)
         if self._http is not None:
             await self._http.close()
 

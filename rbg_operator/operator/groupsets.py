@@ -19,7 +19,7 @@ from rbg_operator.planning.groupset import MemberView, plan_groupset
 
 from .metrics import Metrics
 from .queue import WorkQueue
-from .workers import work
+from .workers import start_controller, stop_tasks
 
 Key = tuple[str, str]
 
@@ -87,20 +87,19 @@ class GroupSetController:
         return [*self.sets, *self.members]
 
     async def start(self) -> None:
-        self._tasks = [asyncio.create_task(i.run(), name="watch-groupsets") for i in self._all()]
-        await asyncio.gather(*(i.synced.wait() for i in self._all()))
-        for inf in self.sets:
-            for key in inf.owners():
-                self.queue.add(key)
-        self._tasks += [
-            asyncio.create_task(work(self.queue, self.reconcile, self.metrics, lambda _: "RoleBasedGroupSet"))
-            for _ in range(2)
-        ]
+        self._tasks = await start_controller(
+            self._all(),
+            lambda: [k for inf in self.sets for k in inf.owners()],
+            self.queue,
+            self.reconcile,
+            self.metrics,
+            lambda _: "RoleBasedGroupSet",
+            2,
+            "groupset-worker",
+        )
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await stop_tasks(self._tasks)
 
     async def reconcile(self, key: Key) -> float | None:
         rbgs = next((s for inf in self.sets if (s := inf.get(*key)) is not None), None)

@@ -26,7 +26,7 @@ from rbg_operator.planning.observed import InstanceView, PodView, RevisionView
 
 from .metrics import Metrics
 from .queue import WorkQueue
-from .workers import work
+from .workers import start_controller, stop_tasks
 
 log = logging.getLogger(__name__)
 Key = tuple[str, str, str]  # (kind, namespace, name)
@@ -135,23 +135,20 @@ class InstanceController:
         return [*self.sets, *self.instances, *self.revisions, *self.pods]
 
     async def start(self) -> None:
-        self._tasks = [asyncio.create_task(i.run(), name=f"watch-{i.resource.plural}") for i in self._all()]
-        await asyncio.gather(*(i.synced.wait() for i in self._all()))
         owners: list[Informer[Any, Key]] = [*self.sets, *self.instances]
-        for inf in owners:
-            for key in inf.owners():
-                self.queue.add(key)
-        self._tasks += [
-            asyncio.create_task(
-                work(self.queue, self.reconcile, self.metrics, lambda k: k[0]), name=f"iworker-{n}"
-            )
-            for n in range(self.workers)
-        ]
+        self._tasks = await start_controller(
+            self._all(),
+            lambda: [k for inf in owners for k in inf.owners()],
+            self.queue,
+            self.reconcile,
+            self.metrics,
+            lambda k: k[0],
+            self.workers,
+            "iworker",
+        )
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await stop_tasks(self._tasks)
 
     # -- reconcile -----------------------------------------------------------------------------------
     def _get(self, informers: list[Informer[Any, Key]], ns: str, name: str) -> Any:

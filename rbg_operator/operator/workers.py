@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Hashable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
+from typing import Any, TypeVar
 
 from rbg_operator.kube.client import ApiError
+from rbg_operator.kube.informer import Informer
 
 from .metrics import Metrics
 from .queue import WorkQueue
@@ -53,3 +54,32 @@ async def work(
             queue.done(key)
             metrics.reconciled(kind_of(key), result, time.monotonic() - started)
             metrics.queue_depth.set(len(queue))
+
+
+async def start_controller(
+    informers: Sequence[Informer[Any, K]],
+    seed: Callable[[], Iterable[K]],
+    queue: WorkQueue[K],
+    reconcile: Callable[[K], Awaitable[float | None]],
+    metrics: Metrics,
+    kind_of: Callable[[K], str],
+    workers: int,
+    name: str,
+) -> list[asyncio.Task[Any]]:
+    """Start the watches, wait until every cache is synced, queue the keys ``seed`` names (everything
+    that exists) and start the workers. Returns the tasks, for :func:`stop_tasks`."""
+    tasks = [asyncio.create_task(i.run(), name=f"watch-{i.resource.plural}") for i in informers]
+    await asyncio.gather(*(i.synced.wait() for i in informers))
+    for key in seed():
+        queue.add(key)
+    tasks += [
+        asyncio.create_task(work(queue, reconcile, metrics, kind_of), name=f"{name}-{n}")
+        for n in range(workers)
+    ]
+    return tasks
+
+
+async def stop_tasks(tasks: Sequence[asyncio.Task[Any]]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
