@@ -5,7 +5,6 @@ the caller can update its caches (write-through)."""
 from __future__ import annotations
 
 import asyncio
-import datetime
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +13,7 @@ from rbg_operator.api import keys
 from rbg_operator.planning.plan import Deletion, Event, ObjectPlan, Patch, Plan
 from rbg_operator.planning.workloads import KIND_API
 
+from . import clock
 from .client import FIELD_MANAGER, ApiError, KubeClient
 from .resources import EVENT, POD, Resource, resource_for
 
@@ -39,12 +39,8 @@ class Outcome:
     group: dict[str, Any] | None = None  # the group after a finalizer change
 
 
-def _now() -> str:
-    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 async def post_event(client: KubeClient, ref: ObjectRef, event: Event) -> None:
-    now = _now()
+    now = clock.now()
     body = {
         "apiVersion": "v1",
         "kind": "Event",

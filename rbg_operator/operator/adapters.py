@@ -6,13 +6,13 @@ the role's replicas and pod selector for the scale subresource."""
 from __future__ import annotations
 
 import asyncio
-import datetime
 from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
 
 from rbg_operator.api.v1alpha1 import RoleBasedGroup, RoleBasedGroupScalingAdapter
+from rbg_operator.kube import clock
 from rbg_operator.kube import resources as r
 from rbg_operator.kube.client import KubeClient
 from rbg_operator.kube.executor import ObjectRef, post_event
@@ -92,7 +92,7 @@ class AdapterController:
         if adapter is None:
             return None
         rbg = self._group((ns, adapter.spec.scale_target_ref.name))
-        now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        now = clock.now()
         step = plan_adapter(adapter, rbg, now)
         meta: dict[str, Any] = {"name": name, "namespace": ns}
         base: dict[str, Any] = {"apiVersion": adapter.api_version, "kind": adapter.kind, "metadata": meta}

@@ -3,7 +3,6 @@ reject what the CRD schema and CEL cannot: every message names the field path an
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +11,7 @@ import kopf
 
 from rbg_operator.api import keys
 from rbg_operator.api.validation import errors_only, validate_object
+from rbg_operator.kube import clock
 from rbg_operator.kube.client import KubeClient
 from rbg_operator.kube.executor import patch_pod
 from rbg_operator.kube.resources import POD, RBG_SA, STATEFULSET
@@ -122,7 +122,7 @@ async def _drain_before_delete(body: kopf.Body, dryrun: bool, memo: kopf.Memo, *
     ReplicaSet controllers, the garbage collector, kubectl): the first attempt starts the drain and is
     refused with 429 (retry later); the controllers retry as the pod changes."""
     pod = pod_view(dict(body))
-    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = clock.now()
     verdict = drain.removal_verdict(pod, now)
     if verdict.allow:
         return

@@ -4,7 +4,6 @@ selectors), a work queue keyed by group, and workers that plan and execute one g
 from __future__ import annotations
 
 import asyncio
-import datetime
 import logging
 import time
 from collections.abc import Callable
@@ -15,6 +14,7 @@ from pydantic import ValidationError
 
 from rbg_operator.api import keys
 from rbg_operator.api.v1alpha1 import ClusterEngineRuntimeProfile, RoleBasedGroup
+from rbg_operator.kube import clock
 from rbg_operator.kube import resources as r
 from rbg_operator.kube.client import KubeClient
 from rbg_operator.kube.executor import ObjectRef, execute
@@ -34,10 +34,6 @@ from .workers import stop_tasks, work
 log = logging.getLogger(__name__)
 GroupKey = tuple[str, str]  # (namespace, name)
 CHILD_SELECTOR = keys.LABEL_GROUP_NAME_V1
-
-
-def _now() -> str:
-    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _group_of(obj: dict[str, Any]) -> list[GroupKey]:
@@ -197,7 +193,7 @@ class Controller:
             self.metrics.forget_group(*key)
             return None
         self.adapters.wake_group(*key)
-        plan = plan_group(rbg, self.observed(key), _now())
+        plan = plan_group(rbg, self.observed(key), clock.now())
         self.metrics.observe_group(rbg, plan.status)
         if plan.empty:
             return plan.requeue_after

@@ -6,13 +6,13 @@ deletion the webhook refused. Abandoned drains are put back in service."""
 from __future__ import annotations
 
 import asyncio
-import datetime
 import logging
 from typing import Any
 
 import aiohttp
 
 from rbg_operator.api import keys
+from rbg_operator.kube import clock
 from rbg_operator.kube import resources as r
 from rbg_operator.kube.client import KubeClient
 from rbg_operator.kube.executor import patch_pod
@@ -84,7 +84,7 @@ class DrainController:
         pod = next((p for inf in self.pods if (p := inf.get(*key)) is not None), None)
         if pod is None:
             return None
-        now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        now = clock.now()
         probe_ok = await self.probe(pod) if drain.phase(pod) is drain.Phase.DRAINING else None
         step = drain.drain_step(pod, now, probe_ok)
         for patch in step.patches:

@@ -4,13 +4,13 @@ selector), and workers that plan and execute one set at a time."""
 from __future__ import annotations
 
 import asyncio
-import datetime
 from typing import Any
 
 from pydantic import ValidationError
 
 from rbg_operator.api import keys
 from rbg_operator.api.v1alpha1 import RoleBasedGroupSet
+from rbg_operator.kube import clock
 from rbg_operator.kube import resources as r
 from rbg_operator.kube.client import KubeClient
 from rbg_operator.kube.executor import ObjectRef, execute_objects
@@ -106,7 +106,7 @@ class GroupSetController:
         if rbgs is None:
             return None
         members = [m for inf in self.members for m in inf.by_owner(key) if m is not None]
-        now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        now = clock.now()
         plan = plan_groupset(rbgs, members, now)
         if plan.empty:
             return plan.requeue_after

@@ -5,7 +5,6 @@ ControllerRevisions and the Instances' pods (server-side label selectors), one w
 from __future__ import annotations
 
 import asyncio
-import datetime
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from pydantic import ValidationError
 
 from rbg_operator.api import keys
 from rbg_operator.api.v1alpha1 import Instance, InstanceSet
+from rbg_operator.kube import clock
 from rbg_operator.kube import resources as r
 from rbg_operator.kube.client import KubeClient
 from rbg_operator.kube.executor import ObjectRef, Outcome, execute_objects
@@ -37,10 +37,6 @@ SET, INSTANCE = "InstanceSet", "Instance"
 class InstanceEntry:
     obj: Instance
     view: InstanceView
-
-
-def _now() -> str:
-    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _meta(obj: dict[str, Any]) -> dict[str, Any]:
@@ -166,7 +162,7 @@ class InstanceController:
                 return None
             instances = [e.view for inf in self.instances for e in inf.by_owner(key) if e is not None]
             revisions = [v for inf in self.revisions for v in inf.by_owner(key)]
-            plan = plan_instance_set(iset, instances, revisions, _now())
+            plan = plan_instance_set(iset, instances, revisions, clock.now())
             if plan.empty:
                 return plan.requeue_after
             ref = ObjectRef(r.INSTANCESET, ns, name, iset.metadata.uid or "")
@@ -176,7 +172,7 @@ class InstanceController:
         if entry is None:
             return None
         pods = [p for inf in self.pods for p in inf.by_owner(key)]
-        iplan = plan_instance(entry.obj, pods, _now())
+        iplan = plan_instance(entry.obj, pods, clock.now())
         if iplan.empty:
             return iplan.requeue_after
         ref = ObjectRef(r.INSTANCE, ns, name, entry.obj.metadata.uid or "")
