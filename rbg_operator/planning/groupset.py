@@ -10,13 +10,14 @@ from dataclasses import dataclass
 
 from rbg_operator.api import keys
 from rbg_operator.api.children import Manifest
-from rbg_operator.api.meta import Condition, ObjectMeta
+from rbg_operator.api.meta import ObjectMeta
 from rbg_operator.api.v1alpha1 import RoleBasedGroupSet
 from rbg_operator.api.v1alpha1.rolebasedgroupset import RoleBasedGroupSetStatus
 
 from . import names
 from .applied import with_hash
 from .plan import Deletion, Event, ObjectPlan
+from .status import transition
 
 _COPIED = (keys.ANNOTATION_EXCLUSIVE_TOPOLOGY_V1, keys.ANNOTATION_EXCLUSIVE_TOPOLOGY_V2)
 
@@ -114,18 +115,14 @@ def plan_groupset(rbgs: RoleBasedGroupSet, members: Sequence[MemberView], now: s
     before = next(
         (c for c in (rbgs.status.conditions if rbgs.status else None) or [] if c.type == "Ready"), None
     )
-    status_value = "True" if ok else "False"
-    cond = Condition(
-        type="Ready",
-        status=status_value,
-        reason="AllReplicasReady" if ok else "ReplicasNotReady",
-        message="All RoleBasedGroup replicas are ready."
-        if ok
-        else f"Waiting for replicas to be ready ({ready}/{n})",
-        observed_generation=rbgs.metadata.generation,
-        last_transition_time=before.last_transition_time
-        if before is not None and before.status == status_value
-        else now,
+    cond = transition(
+        before,
+        "Ready",
+        ok,
+        "AllReplicasReady" if ok else "ReplicasNotReady",
+        "All RoleBasedGroup replicas are ready." if ok else f"Waiting for replicas to be ready ({ready}/{n})",
+        rbgs.metadata.generation,
+        now,
     )
     status = RoleBasedGroupSetStatus(
         observed_generation=rbgs.metadata.generation,

@@ -24,6 +24,7 @@ from rbg_operator.api.v1alpha1.enums import RestartPolicy
 from .observed import PodView, WorkloadView
 from .plan import Deletion, Event
 from .pod_health import failure
+from .status import transition
 from .timestamps import parse
 
 ANNOTATION_MAX_RESTARTS = "rbg.workloads.x-k8s.io/max-restarts"
@@ -49,17 +50,7 @@ def _role_policy(rbg: RoleBasedGroup) -> dict[str, RestartPolicy | None]:
 def _cond(
     old: RoleBasedGroupStatus | None, kind: str, ok: bool, reason: str, msg: str, gen: int, now: str
 ) -> Condition:
-    before = old.condition(kind) if old else None
-    status = "True" if ok else "False"
-    since = before.last_transition_time if before is not None and before.status == status else now
-    return Condition(
-        type=kind,
-        status=status,
-        reason=reason,
-        message=msg,
-        observed_generation=gen,
-        last_transition_time=since,
-    )
+    return transition(old.condition(kind) if old else None, kind, ok, reason, msg, gen, now)
 
 
 def max_restarts(rbg: RoleBasedGroup) -> int:

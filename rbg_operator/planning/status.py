@@ -54,17 +54,17 @@ class RoleState:
         return w.updated_replicas < w.status_replicas
 
 
-def _condition(
-    previous: Mapping[str, Condition],
+def transition(
+    old: Condition | None,
     ctype: str,
     ok: bool,
     reason: str,
     message: str,
-    generation: int,
+    generation: int | None,
     now: str,
 ) -> Condition:
+    """A kstatus condition whose transition time moves only when its status flips."""
     status = "True" if ok else "False"
-    old = previous.get(ctype)
     since = old.last_transition_time if old is not None and old.status == status else now
     return Condition(
         type=ctype,
@@ -74,6 +74,18 @@ def _condition(
         observed_generation=generation,
         last_transition_time=since,
     )
+
+
+def _condition(
+    previous: Mapping[str, Condition],
+    ctype: str,
+    ok: bool,
+    reason: str,
+    message: str,
+    generation: int,
+    now: str,
+) -> Condition:
+    return transition(previous.get(ctype), ctype, ok, reason, message, generation, now)
 
 
 def group_status(rbg: RoleBasedGroup, roles: Sequence[RoleState], now: str) -> RoleBasedGroupStatus:
