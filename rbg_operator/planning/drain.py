@@ -17,6 +17,7 @@ from rbg_operator.api import keys
 
 from .observed import PodView
 from .plan import Patch
+from .pod_health import condition_patch
 from .timestamps import elapsed
 
 GATE = keys.READINESS_GATE_IN_SERVICE
@@ -114,8 +115,7 @@ def removal_verdict(pod: PodView, now: str) -> Verdict:
 
 
 def _gate(pod: PodView, status: str, reason: str, now: str) -> Patch:
-    cond = {"type": GATE, "status": status, "reason": reason, "lastTransitionTime": now}
-    return Patch(pod.name, pod.uid, {"status": {"conditions": [cond]}}, status=True)
+    return condition_patch(pod, GATE, status, reason, now)
 
 
 def start(pod: PodView, now: str) -> list[Patch]:

@@ -26,7 +26,7 @@ from . import drain, names
 from .instance_pods import DesiredPod, desired_pod, in_place_patch, slots
 from .observed import PodView
 from .plan import Deletion, Event, ObjectPlan, Patch
-from .pod_health import failure, in_place_state
+from .pod_health import condition_patch, failure, in_place_state
 from .timestamps import elapsed, parse
 
 GATE = keys.POD_CONDITION_IN_PLACE_UPDATE_READY
@@ -56,8 +56,7 @@ class InstanceSettings:
 
 
 def _gate(pod: PodView, status: str, reason: str, now: str) -> Patch:
-    cond = {"type": GATE, "status": status, "reason": reason, "lastTransitionTime": now}
-    return Patch(pod.name, pod.uid, {"status": {"conditions": [cond]}}, status=True)
+    return condition_patch(pod, GATE, status, reason, now)
 
 
 def _updated_and_ready(pod: PodView) -> bool:

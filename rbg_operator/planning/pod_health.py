@@ -8,6 +8,7 @@ import json
 from rbg_operator.api import keys
 
 from .observed import PodView
+from .plan import Patch
 
 
 def _annotation_json(pod: PodView, key: str) -> dict[str, object]:
@@ -42,3 +43,9 @@ def failure(pod: PodView) -> str:
         if c.restart_count > base.get(c.name, 0):
             return f"container {c.name} of pod {pod.name} restarted"
     return ""
+
+
+def condition_patch(pod: PodView, ctype: str, status: str, reason: str, now: str) -> Patch:
+    """Set one pod condition (e.g. a readiness gate's) through the status subresource."""
+    cond = {"type": ctype, "status": status, "reason": reason, "lastTransitionTime": now}
+    return Patch(pod.name, pod.uid, {"status": {"conditions": [cond]}}, status=True)
