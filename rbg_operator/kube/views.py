@@ -23,6 +23,19 @@ def _owner_uids(meta: dict[str, Any]) -> tuple[str, ...]:
     return tuple(str(o.get("uid", "")) for o in meta.get("ownerReferences") or [])
 
 
+def _identity(meta: dict[str, Any]) -> dict[str, Any]:
+    """The fields of ``planning.observed.Identity``."""
+    return {
+        "name": meta["name"],
+        "namespace": meta.get("namespace", ""),
+        "uid": meta.get("uid", ""),
+        "labels": meta.get("labels") or {},
+        "annotations": meta.get("annotations") or {},
+        "owner_uids": _owner_uids(meta),
+        "deleting": bool(meta.get("deletionTimestamp")),
+    }
+
+
 def workload_view(obj: dict[str, Any]) -> WorkloadView:
     meta, spec, status = _meta(obj), obj.get("spec") or {}, obj.get("status") or {}
     kind = obj.get("kind", "")
@@ -34,12 +47,7 @@ def workload_view(obj: dict[str, Any]) -> WorkloadView:
     return WorkloadView(
         api_version=obj.get("apiVersion", ""),
         kind=kind,
-        name=meta["name"],
-        namespace=meta.get("namespace", ""),
-        uid=meta.get("uid", ""),
-        labels=meta.get("labels") or {},
-        annotations=meta.get("annotations") or {},
-        owner_uids=_owner_uids(meta),
+        **_identity(meta),
         generation=int(meta.get("generation", 0)),
         observed_generation=int(status.get("observedGeneration", 0)),
         replicas=replicas,
@@ -50,7 +58,6 @@ def workload_view(obj: dict[str, Any]) -> WorkloadView:
         current_revision=str(status.get("currentRevision", "")),
         update_revision=str(status.get("updateRevision", "")),
         selector=selector,
-        deleting=bool(meta.get("deletionTimestamp")),
         partition=_partition(kind, spec),
     )
 
@@ -73,56 +80,38 @@ def object_view(obj: dict[str, Any]) -> ObjectView:
     return ObjectView(
         api_version=obj.get("apiVersion", ""),
         kind=obj.get("kind", ""),
+        **_identity(meta),
+    )
+
+
+def _revision(obj: dict[str, Any], hash_label: str, data: bool) -> RevisionView:
+    meta = _meta(obj)
+    return RevisionView(
         name=meta["name"],
         namespace=meta.get("namespace", ""),
         uid=meta.get("uid", ""),
+        revision=int(obj.get("revision", 0)),
         labels=meta.get("labels") or {},
-        annotations=meta.get("annotations") or {},
+        data_hash=(meta.get("labels") or {}).get(hash_label, ""),
         owner_uids=_owner_uids(meta),
-        deleting=bool(meta.get("deletionTimestamp")),
+        data=(obj.get("data") or {}) if data else None,
     )
 
 
 def revision_view(obj: dict[str, Any]) -> RevisionView:
-    meta = _meta(obj)
-    return RevisionView(
-        name=meta["name"],
-        namespace=meta.get("namespace", ""),
-        uid=meta.get("uid", ""),
-        revision=int(obj.get("revision", 0)),
-        labels=meta.get("labels") or {},
-        data_hash=(meta.get("labels") or {}).get(
-            "rolebasedgroup.workloads.x-k8s.io/controller-revision-hash", ""
-        ),
-        owner_uids=_owner_uids(meta),
-    )
+    """A group's ControllerRevision (its data is not kept)."""
+    return _revision(obj, "rolebasedgroup.workloads.x-k8s.io/controller-revision-hash", data=False)
 
 
 def template_revision_view(obj: dict[str, Any]) -> RevisionView:
     """An InstanceSet's ControllerRevision, with its data (the planner rebuilds old revisions from it)."""
-    meta = _meta(obj)
-    return RevisionView(
-        name=meta["name"],
-        namespace=meta.get("namespace", ""),
-        uid=meta.get("uid", ""),
-        revision=int(obj.get("revision", 0)),
-        labels=meta.get("labels") or {},
-        data_hash=(meta.get("labels") or {}).get("controller-revision-hash", ""),
-        owner_uids=_owner_uids(meta),
-        data=obj.get("data") or {},
-    )
+    return _revision(obj, "controller-revision-hash", data=True)
 
 
 def pod_view(obj: dict[str, Any]) -> PodView:
     meta, spec, status = _meta(obj), obj.get("spec") or {}, obj.get("status") or {}
     return PodView(
-        name=meta["name"],
-        namespace=meta.get("namespace", ""),
-        uid=meta.get("uid", ""),
-        labels=meta.get("labels") or {},
-        annotations=meta.get("annotations") or {},
-        owner_uids=_owner_uids(meta),
-        deleting=bool(meta.get("deletionTimestamp")),
+        **_identity(meta),
         phase=status.get("phase", "Pending"),
         node_name=spec.get("nodeName", ""),
         images={c["name"]: c.get("image", "") for c in spec.get("containers") or []},
@@ -150,13 +139,7 @@ def instance_view(obj: dict[str, Any]) -> InstanceView:
         (c for c in status.get("conditions") or [] if c.get("type") == "InstanceReady"), {}
     )
     return InstanceView(
-        name=meta["name"],
-        namespace=meta.get("namespace", ""),
-        uid=meta.get("uid", ""),
-        labels=meta.get("labels") or {},
-        annotations=meta.get("annotations") or {},
-        owner_uids=_owner_uids(meta),
-        deleting=bool(meta.get("deletionTimestamp")),
+        **_identity(meta),
         generation=int(meta.get("generation", 0)),
         observed_generation=int(status.get("observedGeneration", 0)),
         ready=ready.get("status") == "True",

@@ -12,17 +12,23 @@ class View(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class WorkloadView(View):
-    """A StatefulSet, Deployment, LeaderWorkerSet or InstanceSet, and its rollout status."""
+class Identity(View):
+    """Who an object is, who owns it, and what the operator stamped on it."""
 
-    api_version: str
-    kind: str
     name: str
     namespace: str
     uid: str
     labels: dict[str, str] = Field(default_factory=dict)
     annotations: dict[str, str] = Field(default_factory=dict)
     owner_uids: tuple[str, ...] = ()
+    deleting: bool = False
+
+
+class WorkloadView(Identity):
+    """A StatefulSet, Deployment, LeaderWorkerSet or InstanceSet, and its rollout status."""
+
+    api_version: str
+    kind: str
     generation: int = 0
     observed_generation: int = 0
     replicas: int = 0  # spec
@@ -33,7 +39,6 @@ class WorkloadView(View):
     current_revision: str = ""
     update_revision: str = ""
     selector: dict[str, str] = Field(default_factory=dict)
-    deleting: bool = False
     partition: int | None = None  # the rolling-update partition applied now
 
     @property
@@ -42,18 +47,11 @@ class WorkloadView(View):
         return self.observed_generation >= self.generation
 
 
-class ObjectView(View):
+class ObjectView(Identity):
     """Any other owned child (Service, ConfigMap, adapter, PodGroup, ...): identity and what we applied."""
 
     api_version: str
     kind: str
-    name: str
-    namespace: str
-    uid: str
-    labels: dict[str, str] = Field(default_factory=dict)
-    annotations: dict[str, str] = Field(default_factory=dict)
-    owner_uids: tuple[str, ...] = ()
-    deleting: bool = False
 
 
 class RevisionView(View):
@@ -78,16 +76,9 @@ class ContainerView(View):
     restart_count: int = 0
 
 
-class PodView(View):
-    """A pod of an Instance: identity, template bookkeeping, and the status the planners act on."""
+class PodView(Identity):
+    """A pod: identity, template bookkeeping, and the status the planners act on."""
 
-    name: str
-    namespace: str
-    uid: str
-    labels: dict[str, str] = Field(default_factory=dict)
-    annotations: dict[str, str] = Field(default_factory=dict)
-    owner_uids: tuple[str, ...] = ()
-    deleting: bool = False
     phase: str = "Pending"
     node_name: str = ""
     images: dict[str, str] = Field(default_factory=dict)  # spec: container name -> image
@@ -105,16 +96,9 @@ class PodView(View):
         return self.condition("Ready") == "True"
 
 
-class InstanceView(View):
+class InstanceView(Identity):
     """An Instance as its InstanceSet sees it."""
 
-    name: str
-    namespace: str
-    uid: str
-    labels: dict[str, str] = Field(default_factory=dict)
-    annotations: dict[str, str] = Field(default_factory=dict)
-    owner_uids: tuple[str, ...] = ()
-    deleting: bool = False
     generation: int = 0
     observed_generation: int = 0
     ready: bool = False
