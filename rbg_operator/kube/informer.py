@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any, Generic, TypeVar
 
 from .client import ApiError, KubeClient
@@ -176,3 +176,12 @@ class Informer(Generic[T, K]):
                 log.warning("watch of %s interrupted: %r", self.resource.plural, err)
                 await asyncio.sleep(backoff * (1 + random.random()))
                 backoff = min(backoff * 2, 30)
+
+
+def lookup(informers: Iterable[Informer[T, Any]], namespace: str, name: str) -> T | None:
+    """The object from whichever informer (one per watched namespace) holds it."""
+    for inf in informers:
+        found = inf.get(namespace, name)
+        if found is not None:
+            return found
+    return None

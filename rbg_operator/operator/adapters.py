@@ -16,7 +16,7 @@ from rbg_operator.kube import clock
 from rbg_operator.kube import resources as r
 from rbg_operator.kube.client import KubeClient
 from rbg_operator.kube.executor import ObjectRef, post_event
-from rbg_operator.kube.informer import Informer
+from rbg_operator.kube.informer import Informer, lookup
 from rbg_operator.planning.adapter import plan_adapter
 from rbg_operator.planning.names import owner_reference
 
@@ -88,7 +88,7 @@ class AdapterController:
 
     async def reconcile(self, key: Key) -> float | None:
         _, ns, name = key
-        adapter = next((a for inf in self.adapters if (a := inf.get(ns, name)) is not None), None)
+        adapter = lookup(self.adapters, ns, name)
         if adapter is None:
             return None
         rbg = self._group((ns, adapter.spec.scale_target_ref.name))

@@ -18,7 +18,7 @@ from rbg_operator.kube import clock
 from rbg_operator.kube import resources as r
 from rbg_operator.kube.client import KubeClient
 from rbg_operator.kube.executor import ObjectRef, execute
-from rbg_operator.kube.informer import Informer
+from rbg_operator.kube.informer import Informer, lookup
 from rbg_operator.kube.views import object_view, pod_view, revision_view, workload_view
 from rbg_operator.planning.observed import ObjectView, PodView, RevisionView, WorkloadView
 from rbg_operator.planning.rbg import GroupObserved, plan_group
@@ -170,11 +170,7 @@ class Controller:
 
     # -- reconcile ---------------------------------------------------------------------------------------
     def _group(self, key: GroupKey) -> RoleBasedGroup | None:
-        for inf in self.groups:
-            found = inf.get(*key)
-            if found is not None:
-                return found
-        return None
+        return lookup(self.groups, *key)
 
     def observed(self, key: GroupKey) -> GroupObserved:
         return GroupObserved(

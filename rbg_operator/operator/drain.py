@@ -16,7 +16,7 @@ from rbg_operator.kube import clock
 from rbg_operator.kube import resources as r
 from rbg_operator.kube.client import KubeClient
 from rbg_operator.kube.executor import patch_pod
-from rbg_operator.kube.informer import Informer
+from rbg_operator.kube.informer import Informer, lookup
 from rbg_operator.kube.views import pod_view
 from rbg_operator.planning import drain
 from rbg_operator.planning.observed import PodView
@@ -81,7 +81,7 @@ class DrainController:
             return False
 
     async def reconcile(self, key: Key) -> float | None:
-        pod = next((p for inf in self.pods if (p := inf.get(*key)) is not None), None)
+        pod = lookup(self.pods, *key)
         if pod is None:
             return None
         now = clock.now()

@@ -14,7 +14,7 @@ from rbg_operator.kube import clock
 from rbg_operator.kube import resources as r
 from rbg_operator.kube.client import KubeClient
 from rbg_operator.kube.executor import ObjectRef, execute_objects
-from rbg_operator.kube.informer import Informer
+from rbg_operator.kube.informer import Informer, lookup
 from rbg_operator.planning.groupset import MemberView, plan_groupset
 
 from .metrics import Metrics
@@ -102,7 +102,7 @@ class GroupSetController:
         await stop_tasks(self._tasks)
 
     async def reconcile(self, key: Key) -> float | None:
-        rbgs = next((s for inf in self.sets if (s := inf.get(*key)) is not None), None)
+        rbgs = lookup(self.sets, *key)
         if rbgs is None:
             return None
         members = [m for inf in self.members for m in inf.by_owner(key) if m is not None]

@@ -18,7 +18,7 @@ from rbg_operator.kube import clock
 from rbg_operator.kube import resources as r
 from rbg_operator.kube.client import KubeClient
 from rbg_operator.kube.executor import ObjectRef, Outcome, execute_objects
-from rbg_operator.kube.informer import Informer
+from rbg_operator.kube.informer import Informer, lookup
 from rbg_operator.kube.views import instance_view, pod_view, template_revision_view
 from rbg_operator.planning.instance import plan_instance
 from rbg_operator.planning.instanceset import plan_instance_set
@@ -147,17 +147,10 @@ class InstanceController:
         await stop_tasks(self._tasks)
 
     # -- reconcile -----------------------------------------------------------------------------------
-    def _get(self, informers: list[Informer[Any, Key]], ns: str, name: str) -> Any:
-        for inf in informers:
-            found = inf.get(ns, name)
-            if found is not None:
-                return found
-        return None
-
     async def reconcile(self, key: Key) -> float | None:
         kind, ns, name = key
         if kind == SET:
-            iset: InstanceSet | None = self._get(self.sets, ns, name)
+            iset: InstanceSet | None = lookup(self.sets, ns, name)
             if iset is None:
                 return None
             instances = [e.view for inf in self.instances for e in inf.by_owner(key) if e is not None]
@@ -168,7 +161,7 @@ class InstanceController:
             ref = ObjectRef(r.INSTANCESET, ns, name, iset.metadata.uid or "")
             self._write_through(await execute_objects(self.client, ref, plan), self.sets)
             return plan.requeue_after
-        entry: InstanceEntry | None = self._get(self.instances, ns, name)
+        entry: InstanceEntry | None = lookup(self.instances, ns, name)
         if entry is None:
             return None
         pods = [p for inf in self.pods for p in inf.by_owner(key)]
