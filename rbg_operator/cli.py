@@ -87,7 +87,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         leader_identity=args.leader_identity or os.environ.get("POD_NAME", ""),
         kubeconfig=args.kubeconfig,
     )
-    return run_operator(settings, verbose=args.verbose)
+    return run_operator(settings, verbose=args.verbose, log_format=args.log_format)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -124,6 +124,12 @@ def parser() -> argparse.ArgumentParser:
         "--leader-identity", default="", help="this replica's name in the Lease (default: host_random)"
     )
     run.add_argument("--verbose", "-v", action="store_true")
+    run.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        default=os.environ.get("RBG_LOG_FORMAT", "text"),
+        help="text lines, or one JSON object per line (default: $RBG_LOG_FORMAT, else text)",
+    )
     run.set_defaults(func=_cmd_run)
 
     pl = sub.add_parser("placement", help="where a RoleBasedGroup's pods run and whether its placement holds")

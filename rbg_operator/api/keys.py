@@ -275,6 +275,11 @@ CONDITION_READY: Final = "Ready"
 CONDITION_PROGRESSING: Final = "Progressing"
 CONDITION_ROLLING_UPDATE_IN_PROGRESS: Final = "RollingUpdateInProgress"
 CONDITION_RESTART_IN_PROGRESS: Final = "RestartInProgress"
+CONDITION_FAILED: Final = "Failed"
+#: kstatus "abnormal-true" conditions (read by Flux, kstatus-based tools): True while the group is
+#: being brought to its desired state, resp. while it cannot get there without a spec change.
+CONDITION_RECONCILING: Final = "Reconciling"
+CONDITION_STALLED: Final = "Stalled"
 #: InstanceSet.
 CONDITION_FAILED_SCALE: Final = "FailedScale"
 CONDITION_FAILED_UPDATE: Final = "FailedUpdate"

@@ -20,6 +20,7 @@ from rbg_operator.kube.informer import Informer, lookup
 from rbg_operator.planning.adapter import plan_adapter
 from rbg_operator.planning.names import owner_reference
 
+from .logs import LogContext
 from .metrics import Metrics
 from .queue import WorkQueue
 from .workers import start_controller, stop_tasks
@@ -71,6 +72,14 @@ class AdapterController:
                 if adapter is not None:
                     self.queue.add(("adapter", namespace, adapter.metadata.name or ""))
 
+    def _describe(self, key: Key) -> LogContext:
+        kind, ns, name = key
+        if kind == "group":
+            return LogContext("RoleBasedGroup", ns, name, group=name)
+        adapter = lookup(self.adapters, ns, name)
+        group = adapter.spec.scale_target_ref.name if adapter is not None else ""
+        return LogContext("RoleBasedGroupScalingAdapter", ns, name, group=group)
+
     async def start(self) -> None:
         self._tasks = await start_controller(
             self.adapters,
@@ -78,7 +87,7 @@ class AdapterController:
             self.queue,
             self.reconcile,
             self.metrics,
-            lambda _: "ScalingAdapter",
+            self._describe,
             2,
             "adapter-worker",
         )

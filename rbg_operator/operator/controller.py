@@ -27,6 +27,7 @@ from .adapters import AdapterController
 from .drain import DrainController
 from .groupsets import GroupSetController
 from .instances import InstanceController
+from .logs import LogContext, outcome_line
 from .metrics import Metrics
 from .queue import WorkQueue
 from .workers import stop_tasks, work
@@ -57,8 +58,8 @@ def _failing_group(obj: dict[str, Any]) -> list[GroupKey]:
     return _group_of(obj) if _failing(obj) else []
 
 
-def _kind(_: GroupKey) -> str:
-    return "RoleBasedGroup"
+def _describe(key: GroupKey) -> LogContext:
+    return LogContext("RoleBasedGroup", key[0], key[1], group=key[1])
 
 
 def _self_key(obj: dict[str, Any]) -> list[GroupKey]:
@@ -153,7 +154,7 @@ class Controller:
             for key in inf.owners():
                 self.queue.add(key)
         self._tasks += [
-            asyncio.create_task(work(self.queue, self.reconcile, self.metrics, _kind), name=f"worker-{n}")
+            asyncio.create_task(work(self.queue, self.reconcile, self.metrics, _describe), name=f"worker-{n}")
             for n in range(self.workers)
         ]
         await self.instances.start()
@@ -195,6 +196,9 @@ class Controller:
             return plan.requeue_after
         ref = ObjectRef(r.RBG, key[0], key[1], rbg.metadata.uid or "")
         outcome = await execute(self.client, ref, plan)
+        self.metrics.carried_out(key[0], plan.events)
+        if line := outcome_line(outcome, plan.events):
+            log.info("%s", line)
         for obj in outcome.applied:
             caches: list[Informer[Any, GroupKey]] = [*self.workloads, *self.objects, *self.revisions]
             for inf in caches:

@@ -21,6 +21,7 @@ from rbg_operator.kube.views import pod_view
 from rbg_operator.planning import drain
 from rbg_operator.planning.observed import PodView
 
+from .logs import LogContext
 from .metrics import Metrics
 from .queue import WorkQueue
 from .workers import start_controller, stop_tasks
@@ -48,6 +49,11 @@ class DrainController:
         self._tasks: list[asyncio.Task[Any]] = []
         self._http: aiohttp.ClientSession | None = None
 
+    def _describe(self, key: Key) -> LogContext:
+        pod = lookup(self.pods, *key)
+        group = pod.labels.get(keys.LABEL_GROUP_NAME_V1, "") if pod is not None else ""
+        return LogContext("PodDrain", key[0], key[1], group=group)
+
     async def start(self) -> None:
         self._http = aiohttp.ClientSession(
             trust_env=False, timeout=aiohttp.ClientTimeout(total=PROBE_TIMEOUT)
@@ -58,7 +64,7 @@ class DrainController:
             self.queue,
             self.reconcile,
             self.metrics,
-            lambda _: "PodDrain",
+            self._describe,
             self.workers,
             "drain-worker",
         )

@@ -17,6 +17,7 @@ from rbg_operator.kube.executor import ObjectRef, execute_objects
 from rbg_operator.kube.informer import Informer, lookup
 from rbg_operator.planning.groupset import MemberView, plan_groupset
 
+from .logs import LogContext
 from .metrics import Metrics
 from .queue import WorkQueue
 from .workers import start_controller, stop_tasks
@@ -93,7 +94,7 @@ class GroupSetController:
             self.queue,
             self.reconcile,
             self.metrics,
-            lambda _: "RoleBasedGroupSet",
+            lambda k: LogContext("RoleBasedGroupSet", k[0], k[1]),
             2,
             "groupset-worker",
         )

@@ -24,6 +24,7 @@ from rbg_operator.planning.instance import plan_instance
 from rbg_operator.planning.instanceset import plan_instance_set
 from rbg_operator.planning.observed import InstanceView, PodView, RevisionView
 
+from .logs import LogContext, outcome_line
 from .metrics import Metrics
 from .queue import WorkQueue
 from .workers import start_controller, stop_tasks
@@ -130,6 +131,16 @@ class InstanceController:
     def _all(self) -> list[Informer[Any, Key]]:
         return [*self.sets, *self.instances, *self.revisions, *self.pods]
 
+    def _describe(self, key: Key) -> LogContext:
+        kind, ns, name = key
+        if kind == SET:
+            iset: InstanceSet | None = lookup(self.sets, ns, name)
+            labels = (iset.metadata.labels if iset is not None else None) or {}
+        else:
+            entry: InstanceEntry | None = lookup(self.instances, ns, name)
+            labels = (entry.obj.metadata.labels if entry is not None else None) or {}
+        return LogContext(kind, ns, name, group=labels.get(keys.LABEL_GROUP_NAME_V1, ""))
+
     async def start(self) -> None:
         owners: list[Informer[Any, Key]] = [*self.sets, *self.instances]
         self._tasks = await start_controller(
@@ -138,7 +149,7 @@ class InstanceController:
             self.queue,
             self.reconcile,
             self.metrics,
-            lambda k: k[0],
+            self._describe,
             self.workers,
             "iworker",
         )
@@ -159,7 +170,10 @@ class InstanceController:
             if plan.empty:
                 return plan.requeue_after
             ref = ObjectRef(r.INSTANCESET, ns, name, iset.metadata.uid or "")
-            self._write_through(await execute_objects(self.client, ref, plan), self.sets)
+            outcome = await execute_objects(self.client, ref, plan)
+            self._write_through(outcome, self.sets)
+            if line := outcome_line(outcome, plan.events):
+                log.info("%s", line)
             return plan.requeue_after
         entry: InstanceEntry | None = lookup(self.instances, ns, name)
         if entry is None:
@@ -169,7 +183,11 @@ class InstanceController:
         if iplan.empty:
             return iplan.requeue_after
         ref = ObjectRef(r.INSTANCE, ns, name, entry.obj.metadata.uid or "")
-        self._write_through(await execute_objects(self.client, ref, iplan), self.instances)
+        outcome = await execute_objects(self.client, ref, iplan)
+        self._write_through(outcome, self.instances)
+        self.metrics.carried_out(ns, iplan.events)
+        if line := outcome_line(outcome, iplan.events):
+            log.info("%s", line)
         return iplan.requeue_after
 
     def _write_through(self, outcome: Outcome, owners: list[Informer[Any, Key]]) -> None:

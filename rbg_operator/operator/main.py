@@ -18,7 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from rbg_operator.kube.client import KubeClient, cancel_quietly
 from rbg_operator.kube.leader import LeaderElector, LeaseConfig
 
-from . import admission
+from . import admission, logs
 from .controller import Controller
 from .metrics import Metrics
 
@@ -103,6 +103,7 @@ def build_registry(settings: Settings) -> kopf.OperatorRegistry:
             )
             rt.tasks.append(asyncio.create_task(_lead(rt), name="leader-election"))
         else:
+            rt.metrics.leader.set(1)
             await rt.controller.start()
 
     @kopf.on.cleanup(registry=registry)
@@ -129,21 +130,20 @@ async def _lead(rt: Runtime) -> None:
     controller = rt.controller
 
     async def lead() -> None:
-        await controller.start()
-        await asyncio.Event().wait()  # until leadership is lost and this task is cancelled
+        rt.metrics.leader.set(1)
+        try:
+            await controller.start()
+            await asyncio.Event().wait()  # until leadership is lost and this task is cancelled
+        finally:
+            rt.metrics.leader.set(0)
 
     await rt.elector.run(lead)
     log.error("leadership lost: exiting so that a fresh process campaigns again")
     os._exit(1)
 
 
-def run_operator(settings: Settings, verbose: bool = False) -> int:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    for noisy in ("kopf.objects", "kopf._core.reactor.observation", "kopf.activities.probe"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+def run_operator(settings: Settings, verbose: bool = False, log_format: logs.LogFormat = "text") -> int:
+    logs.configure(log_format, verbose)
     if settings.kubeconfig:
         os.environ["KUBECONFIG"] = settings.kubeconfig  # kopf's own login reads it
     runtime = Runtime(settings=settings, metrics=Metrics())

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from rbg_operator.kube.client import ApiError
 from rbg_operator.kube.informer import Informer
 
+from .logs import LogContext, reconciling
 from .metrics import Metrics
 from .queue import WorkQueue
 
@@ -23,37 +24,49 @@ async def work(
     queue: WorkQueue[K],
     reconcile: Callable[[K], Awaitable[float | None]],
     metrics: Metrics,
-    kind_of: Callable[[K], str],
+    describe: Callable[[K], LogContext],
 ) -> None:
     while True:
         key = await queue.get()
-        started = time.monotonic()
-        result = "success"
-        try:
-            delay = await reconcile(key)
+        ctx = describe(key)
+        with reconciling(ctx):
+            await _reconcile_one(queue, reconcile, metrics, key, ctx.kind)
+
+
+async def _reconcile_one(
+    queue: WorkQueue[K],
+    reconcile: Callable[[K], Awaitable[float | None]],
+    metrics: Metrics,
+    key: K,
+    kind: str,
+) -> None:
+    started = time.monotonic()
+    result = "success"
+    try:
+        delay = await reconcile(key)
+        queue.forget(key)
+        if delay is not None:
+            queue.add_after(key, delay)
+    except asyncio.CancelledError:
+        raise
+    except ApiError as err:
+        if err.status == 403 and "being terminated" in err.message:
+            # The namespace is going away; its objects' deletion follows. Retrying cannot succeed.
+            result = "skipped"
             queue.forget(key)
-            if delay is not None:
-                queue.add_after(key, delay)
-        except asyncio.CancelledError:
-            raise
-        except ApiError as err:
-            if err.status == 403 and "being terminated" in err.message:
-                # The namespace is going away; its objects' deletion follows. Retrying cannot succeed.
-                result = "skipped"
-                queue.forget(key)
-                log.debug("namespace of %s is terminating: %s", key, err.message)
-            else:
-                result = "error"
-                wait = queue.add_rate_limited(key)
-                log.warning("reconcile of %s failed (retry in %.1fs): %s", key, wait, err)
-        except Exception as err:
+            log.debug("namespace of %s is terminating: %s", key, err.message)
+        else:
             result = "error"
             wait = queue.add_rate_limited(key)
-            log.warning("reconcile of %s failed (retry in %.1fs): %s", key, wait, err, exc_info=True)
-        finally:
-            queue.done(key)
-            metrics.reconciled(kind_of(key), result, time.monotonic() - started)
-            metrics.queue_depth.set(len(queue))
+            log.warning("reconcile of %s failed (retry in %.1fs): %s", key, wait, err)
+    except Exception as err:
+        result = "error"
+        wait = queue.add_rate_limited(key)
+        log.warning("reconcile of %s failed (retry in %.1fs): %s", key, wait, err, exc_info=True)
+    finally:
+        queue.done(key)
+        metrics.reconciled(kind, result, time.monotonic() - started)
+        metrics.queue_depth.set(len(queue))
 
 
 async def start_controller(
@@ -62,7 +75,7 @@ async def start_controller(
     queue: WorkQueue[K],
     reconcile: Callable[[K], Awaitable[float | None]],
     metrics: Metrics,
-    kind_of: Callable[[K], str],
+    describe: Callable[[K], LogContext],
     workers: int,
     name: str,
 ) -> list[asyncio.Task[Any]]:
@@ -73,7 +86,7 @@ async def start_controller(
     for key in seed():
         queue.add(key)
     tasks += [
-        asyncio.create_task(work(queue, reconcile, metrics, kind_of), name=f"{name}-{n}")
+        asyncio.create_task(work(queue, reconcile, metrics, describe), name=f"{name}-{n}")
         for n in range(workers)
     ]
     return tasks

@@ -20,7 +20,7 @@ from .instance_role import instanceset
 from .observed import ObjectView, PodView, RevisionView, WorkloadView
 from .plan import Deletion, Event, Plan
 from .restart import plan_restarts
-from .status import RoleState, group_status, status_changed
+from .status import RoleState, group_status, status_changed, with_kstatus
 from .teardown import teardown
 from .template import TemplateError, role_templates
 from .workloads import (
@@ -282,7 +282,7 @@ def plan_group(rbg: RoleBasedGroup, observed: GroupObserved, now: str) -> Plan:
     return plan.sort()
 
 
-_RESTART_CONDITIONS = (keys.CONDITION_RESTART_IN_PROGRESS, "Failed")
+_RESTART_CONDITIONS = (keys.CONDITION_RESTART_IN_PROGRESS, keys.CONDITION_FAILED)
 
 
 def _with_restarts(
@@ -314,7 +314,8 @@ def _with_restarts(
     conditions = [
         c for c in status.conditions or [] if c.type not in _RESTART_CONDITIONS
     ] + decision.conditions
-    return status.model_copy(update={**carried, **decision.fields, "conditions": conditions})
+    restarted = status.model_copy(update={**carried, **decision.fields, "conditions": conditions})
+    return with_kstatus(rbg, restarted, now)
 
 
 def _coordinate(

@@ -103,7 +103,7 @@ def _group_restart(
     ns, gen, status = rbg.metadata.namespace or "", rbg.metadata.generation or 0, rbg.status
     policy = _role_policy(rbg)
     current = status.condition(keys.CONDITION_RESTART_IN_PROGRESS) if status else None
-    failed = status.condition("Failed") if status else None
+    failed = status.condition(keys.CONDITION_FAILED) if status else None
     count = (status.restart_count or 0) if status else 0
     streak = (status.restarts_without_ready or 0) if status else 0
     last = (status.last_restart_time or "") if status else ""
@@ -141,7 +141,7 @@ def _group_restart(
     if streak >= max_restarts(rbg):
         msg = f"{streak} recreations without reaching Ready; last failure: {reasons[0]}"
         keep(
-            _cond(status, "Failed", True, "RestartLimitReached", msg, gen, now),
+            _cond(status, keys.CONDITION_FAILED, True, "RestartLimitReached", msg, gen, now),
             _cond(status, keys.CONDITION_RESTART_IN_PROGRESS, False, "RestartLimitReached", msg, gen, now),
         )
         out.events.append(Event("Warning", "RestartLimitReached", msg))

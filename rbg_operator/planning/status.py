@@ -154,6 +154,71 @@ def group_status(rbg: RoleBasedGroup, roles: Sequence[RoleState], now: str) -> R
     )
 
 
+def with_kstatus(rbg: RoleBasedGroup, status: RoleBasedGroupStatus, now: str) -> RoleBasedGroupStatus:
+    """Add the kstatus conditions derived from the others: ``Stalled`` while the group has ``Failed``
+    (restart limit reached), else ``Reconciling`` while it is not Ready, rolling or restarting."""
+    generation = rbg.metadata.generation or 0
+    previous = {c.type: c for c in (rbg.status.conditions if rbg.status and rbg.status.conditions else [])}
+    current = {c.type: c for c in status.conditions or []}
+
+    def true(ctype: str) -> Condition | None:
+        c = current.get(ctype)
+        return c if c is not None and c.status == "True" else None
+
+    failed = true(keys.CONDITION_FAILED)
+    if failed is not None:
+        stalled = _condition(
+            previous,
+            keys.CONDITION_STALLED,
+            True,
+            failed.reason or "Failed",
+            failed.message or "",
+            generation,
+            now,
+        )
+    else:
+        stalled = _condition(previous, keys.CONDITION_STALLED, False, "NotStalled", "", generation, now)
+    cause = (
+        None
+        if failed is not None
+        else next(
+            (
+                c
+                for t in (
+                    keys.CONDITION_RESTART_IN_PROGRESS,
+                    keys.CONDITION_ROLLING_UPDATE_IN_PROGRESS,
+                    keys.CONDITION_PROGRESSING,
+                )
+                if (c := true(t)) is not None
+            ),
+            None,
+        )
+    )
+    ready = true(keys.CONDITION_READY)
+    if cause is None and ready is None and failed is None:
+        cause = current.get(keys.CONDITION_READY)
+    if cause is not None:
+        reconciling = _condition(
+            previous,
+            keys.CONDITION_RECONCILING,
+            True,
+            cause.reason or cause.type,
+            cause.message or "",
+            generation,
+            now,
+        )
+    else:
+        reconciling = _condition(
+            previous, keys.CONDITION_RECONCILING, False, "Reconciled", "", generation, now
+        )
+    kept = [c for c in status.conditions or [] if c.type not in _KSTATUS]
+    conditions = sorted([*kept, reconciling, stalled], key=lambda c: c.type)
+    return status.model_copy(update={"conditions": conditions})
+
+
+_KSTATUS = (keys.CONDITION_RECONCILING, keys.CONDITION_STALLED)
+
+
 def status_changed(rbg: RoleBasedGroup, new: RoleBasedGroupStatus) -> bool:
     current = rbg.status.to_dict() if rbg.status is not None else {}
     return current != new.to_dict()

@@ -60,7 +60,9 @@ def namespace(kube: Kube, request: pytest.FixtureRequest) -> Iterator[str]:
 def operator(devcluster: DevCluster, kube: Kube) -> Iterator[OperatorProcess]:
     """One operator process for the session, with its own identity (audit-log attribution)."""
     op = OperatorProcess(
-        devcluster.layout.client_kubeconfig("rbg-operator"), devcluster.layout.logs / "operator.log"
+        devcluster.layout.client_kubeconfig("rbg-operator"),
+        devcluster.layout.logs / "operator.log",
+        extra_args=["--log-format", "json"],  # as the chart runs it; test_observability parses it
     )
     op.start(kube)
     yield op
