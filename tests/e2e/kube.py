@@ -33,6 +33,8 @@ RESOURCES: dict[str, tuple[str, str, bool]] = {
     "ControllerRevision": ("/apis/apps/v1", "controllerrevisions", True),
     "HorizontalPodAutoscaler": ("/apis/autoscaling/v2", "horizontalpodautoscalers", True),
     "PodDisruptionBudget": ("/apis/policy/v1", "poddisruptionbudgets", True),
+    "Role": ("/apis/rbac.authorization.k8s.io/v1", "roles", True),
+    "RoleBinding": ("/apis/rbac.authorization.k8s.io/v1", "rolebindings", True),
     "LeaderWorkerSet": ("/apis/leaderworkerset.x-k8s.io/v1", "leaderworkersets", True),
     "RoleBasedGroup": ("/apis/workloads.x-k8s.io/v1alpha1", "rolebasedgroups", True),
     "RoleBasedGroupSet": ("/apis/workloads.x-k8s.io/v1alpha1", "rolebasedgroupsets", True),
