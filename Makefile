@@ -24,9 +24,10 @@ setup: $(STAMP) ## create .venv with the pinned dependencies and the rbg-operato
 binaries: $(STAMP) ## build (once per machine) the pinned control-plane binaries
 	$(BIN)/rbg-operator devcluster build
 
-crds: $(STAMP) ## regenerate crds/ and docs/api.md from the API models
+crds: $(STAMP) ## regenerate crds/, schemas/ (JSON Schemas for kubeconform) and docs/api.md from the API models
 	$(BIN)/python -m rbg_operator.api.crdgen crds
 	cp crds/*.yaml charts/rbg-operator/crds/
+	$(BIN)/python -m rbg_operator.api.jsonschemagen schemas
 	$(BIN)/python -m rbg_operator.api.docgen docs/api.md
 
 test: binaries ## run every test: unit, then end-to-end against the devcluster

@@ -65,6 +65,18 @@ def _ns_name(value: str | None) -> tuple[str, str] | None:
     return ns, name
 
 
+def _webhook_secret(args: argparse.Namespace) -> tuple[str, str] | None:
+    """--webhook-secret; with --webhook-cert-provided a Secret that cert-manager fills (only read)."""
+    from rbg_operator.kube.webhook_certs import ProvidedSecret
+
+    secret = _ns_name(args.webhook_secret)
+    if not args.webhook_cert_provided:
+        return secret
+    if secret is None:
+        raise SystemExit("error: --webhook-cert-provided needs --webhook-secret NAMESPACE/NAME")
+    return ProvidedSecret(*secret)
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from rbg_operator.operator.admission import WebhookSettings
     from rbg_operator.operator.main import Settings, run_operator
@@ -75,7 +87,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             port=args.webhook_port,
             url_host=args.webhook_host,
             service=_ns_name(args.webhook_service),
-            secret=_ns_name(args.webhook_secret),
+            secret=_webhook_secret(args),
         )
     settings = Settings(
         namespaces=args.namespace,
@@ -116,6 +128,12 @@ def parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--webhook-secret", help="NAMESPACE/NAME of the Secret that holds the webhook certificate"
+    )
+    run.add_argument(
+        "--webhook-cert-provided",
+        action="store_true",
+        help="the --webhook-secret Secret is issued and renewed by cert-manager (tls.crt, tls.key, ca.crt): "
+        "wait for it, serve it, follow its renewals, never write it",
     )
     run.add_argument("--no-webhook", action="store_true", help="do not serve the admission webhook")
     run.add_argument("--leader-elect", action="store_true", help="run as one of several replicas (Lease)")

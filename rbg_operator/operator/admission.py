@@ -33,7 +33,7 @@ class WebhookSettings:
     listen: str = "0.0.0.0"
     url_host: str = "127.0.0.1"
     service: tuple[str, str] | None = None  # (namespace, name)
-    secret: tuple[str, str] | None = None
+    secret: tuple[str, str] | None = None  # (namespace, name); a ProvidedSecret (cert-manager) is only read
 
 
 class _ServiceWebhookServer(kopf.WebhookServer):

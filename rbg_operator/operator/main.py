@@ -9,6 +9,7 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import kopf
@@ -17,6 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from rbg_operator.kube.client import KubeClient, cancel_quietly
 from rbg_operator.kube.leader import LeaderElector, LeaseConfig
+from rbg_operator.kube.webhook_certs import ProvidedSecret, follow_provided
 
 from . import admission, logs
 from .controller import Controller
@@ -92,7 +94,12 @@ def build_registry(settings: Settings) -> kopf.OperatorRegistry:
         settings.persistence.finalizer = "rbg.workloads.x-k8s.io/kopf"
         rt.client = await KubeClient.connect(rt.settings.kubeconfig, observer=rt.metrics.api_request)
         if rt.settings.webhook is not None:
-            settings.admission.server = await admission.server(rt.client, rt.settings.webhook)
+            server = await admission.server(rt.client, rt.settings.webhook)
+            settings.admission.server = server
+            if isinstance(ref := rt.settings.webhook.secret, ProvidedSecret):  # cert-manager renews it
+                pem, ca = Path(str(server.certfile)), server.cadata or b""
+                follow = follow_provided(rt.client, ref, pem, ca, lambda new: setattr(server, "cadata", new))
+                rt.tasks.append(asyncio.create_task(follow, name="webhook-cert"))
             settings.admission.managed = WEBHOOK_CONFIG_NAME
         rt.http = await _serve_http(rt)
         rt.controller = Controller(rt.client, rt.metrics, rt.settings.namespaces, rt.settings.workers)
