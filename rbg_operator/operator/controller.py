@@ -35,6 +35,7 @@ from .workers import stop_tasks, work
 log = logging.getLogger(__name__)
 GroupKey = tuple[str, str]  # (namespace, name)
 CHILD_SELECTOR = keys.LABEL_GROUP_NAME_V1
+REVISION_SELECTOR = f"{keys.LABEL_GROUP_NAME_V1},{keys.LABEL_GROUP_REVISION_V1}"
 
 
 def _group_of(obj: dict[str, Any]) -> list[GroupKey]:
@@ -92,8 +93,9 @@ class Controller:
                     self.lws.append(inf)
             for res in (r.SERVICE, r.CONFIGMAP, r.PDB, r.PODGROUP_COSCHED, r.PODGROUP_VOLCANO, r.RBG_SA):
                 self.objects.append(self._informer(res, object_view, _group_of, CHILD_SELECTOR, ns))
+            # The group's own revisions only: its StatefulSets' revisions carry the group labels too.
             self.revisions.append(
-                self._informer(r.CONTROLLER_REVISION, revision_view, _group_of, CHILD_SELECTOR, ns)
+                self._informer(r.CONTROLLER_REVISION, revision_view, _group_of, REVISION_SELECTOR, ns)
             )
             # Only failing pods are kept and wake their group (restart policies); healthy ones cost nothing.
             self.pods.append(self._informer(r.POD, _failing_pod, _failing_group, CHILD_SELECTOR, ns))

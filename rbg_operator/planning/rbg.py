@@ -74,7 +74,16 @@ def _revision(rbg: RoleBasedGroup, revisions: Sequence[RevisionView], plan: Plan
     }
     digest = names.content_hash(data)
     group, ns = rbg.metadata.name or "", rbg.metadata.namespace or ""
-    ours = sorted(revisions, key=lambda r: r.revision)
+    # Only revisions the group owns: a StatefulSet's revisions carry the group's labels too, and are the
+    # StatefulSet controller's to prune.
+    ours = sorted(
+        (
+            r
+            for r in revisions
+            if rbg.metadata.uid in r.owner_uids and keys.LABEL_GROUP_REVISION_V1 in r.labels
+        ),
+        key=lambda r: r.revision,
+    )
     if not any(r.data_hash == digest for r in ours):
         number = (ours[-1].revision if ours else 0) + 1
         plan.apply.append(

@@ -75,7 +75,7 @@ def test_metrics_conditions_and_logs_through_a_scenario(
     def dump() -> dict[str, Any]:
         return {
             "rbg": kube.get("RoleBasedGroup", "obs", ns),
-            "metrics": {f"{n}{dict(ls)}": v for (n, ls), v in scrape(operator).items() if "obs" in str(ls)},
+            "metrics": {f"{n}{dict(ls)}": v for (n, ls), v in scrape(operator).items() if ns in str(ls)},
             **kube.dump_namespace(ns, ("StatefulSet", "Pod")),
         }
 
@@ -143,6 +143,8 @@ def test_metrics_conditions_and_logs_through_a_scenario(
     roles[2]["rolloutStrategy"] = {"rollingUpdate": {"partition": 0}}
     kube.patch("RoleBasedGroup", "obs", ns, {"spec": {"roles": roles}})
     metric_is("rollout done", "rbg_operator_rollout_progress_ratio", 1, namespace=ns, group="obs")
+    # decode is drain-enabled (1 s): each of its two pods was drained before its update, counted once
+    metric_is("rollout drains", "rbg_operator_pod_drains_total", 2, namespace=ns, by="timeout")
     wait_ready(kube, ns, "obs")
     kube.wait_for(
         "Reconciling False after the rollout",
@@ -151,16 +153,27 @@ def test_metrics_conditions_and_logs_through_a_scenario(
         dump=dump,
     )
 
+    # The StatefulSet controller keeps its own revisions (they carry the group's labels too): the old and
+    # the new one of decode are both still there, the operator pruned none of them.
+    sts_revisions = [
+        r["metadata"]["name"]
+        for r in kube.list("ControllerRevision", ns)
+        if any(
+            o["kind"] == "StatefulSet" and o["name"] == "obs-decode" for o in r["metadata"]["ownerReferences"]
+        )
+    ]
+    assert len(sts_revisions) == 2, sts_revisions
+
     # -- a restart carried out by the role-instance policy ---------------------------------------
     kube.patch("Pod", "obs-prefill-0", ns, {"metadata": {"annotations": {CRASHES: "1"}}})
     metric_is("restart counted", "rbg_operator_restarts_total", 1, namespace=ns, scope="role-instance")
 
-    # -- a drain that ends by its timeout ------------------------------------------------------------
+    # -- a scale-in: one more drain that ends by its timeout --------------------------------------
     wait_ready(kube, ns, "obs")
     roles = kube.get("RoleBasedGroup", "obs", ns)["spec"]["roles"]  # type: ignore[index]
     roles[2]["replicas"] = 1
     kube.patch("RoleBasedGroup", "obs", ns, {"spec": {"roles": roles}})
-    metric_is("drain counted", "rbg_operator_pod_drains_total", 1, namespace=ns, by="timeout")
+    metric_is("drain counted", "rbg_operator_pod_drains_total", 3, namespace=ns, by="timeout")
     metric_is(
         "decode scaled in",
         "rbg_operator_role_replicas",

@@ -290,6 +290,14 @@ def test_profile_change_rolls_the_role() -> None:
 
 def test_revision_history_is_bounded() -> None:
     observed, group, _ = converge(rbg(PD))
+    owner = [
+        {
+            "apiVersion": "workloads.x-k8s.io/v1alpha1",
+            "kind": "RoleBasedGroup",
+            "name": "g",
+            "uid": group.metadata.uid,
+        }
+    ]
     revisions = [
         revision_view(
             {
@@ -298,13 +306,28 @@ def test_revision_history_is_bounded() -> None:
                     "namespace": "ns",
                     "uid": f"r{i}",
                     "labels": {keys.LABEL_GROUP_REVISION_V1: f"h{i}"},
+                    "ownerReferences": owner,
                 },
                 "revision": i,
             }
         )
         for i in range(1, 7)
     ]
-    plan = plan_group(group, GroupObserved(observed.workloads, observed.objects, revisions), NOW)
+    # A StatefulSet's revision carries the group's labels (copied from the pod template): not ours to prune.
+    sts_owner = [{"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "g-router", "uid": "uid-g-router"}]
+    foreign = revision_view(
+        {
+            "metadata": {
+                "name": "g-router-5d8f",
+                "namespace": "ns",
+                "uid": "sts-r1",
+                "labels": {keys.LABEL_GROUP_NAME_V1: "g"},
+                "ownerReferences": sts_owner,
+            },
+            "revision": 1,
+        }
+    )
+    plan = plan_group(group, GroupObserved(observed.workloads, observed.objects, [foreign, *revisions]), NOW)
     new = [m for m in plan.apply if m.kind == "ControllerRevision"]
     assert len(new) == 1 and new[0].to_dict()["revision"] == 7
     assert sorted(d.name for d in plan.delete) == ["g-r1", "g-r2"]  # 7 revisions, keep the newest 5
