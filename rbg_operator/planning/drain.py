@@ -103,12 +103,12 @@ def removal_verdict(pod: PodView, now: str) -> Verdict:
         return Verdict(
             False, f"draining pod {pod.name} (up to {settings.timeout:g}s) before removal", start=True
         )
-    if pod.condition(keys.POD_CONDITION_DRAINED) == "True":
-        return Verdict(True, "the pod reported itself drained")
+    # The end of a drain (reported, probe, timeout) is recorded by the drain controller first, exactly
+    # once; that change wakes the workload controller, whose retried removal is then admitted.
     started = pod.annotations[keys.ANNOTATION_DRAIN_STARTED_AT]
     waited = elapsed(started, now)
-    if waited >= settings.timeout:
-        return Verdict(True, "drain timeout passed")
+    if pod.condition(keys.POD_CONDITION_DRAINED) == "True" or waited >= settings.timeout:
+        return Verdict(False, f"pod {pod.name} is drained; waiting for the operator to record it")
     return Verdict(
         False, f"pod {pod.name} is draining since {started} ({waited:.0f}s of {settings.timeout:g}s)"
     )
