@@ -39,6 +39,9 @@ from rbg_operator.api.v1alpha1 import RoleBasedGroup, RoleSpec
 from . import names
 from .template import DISCOVERY_KEY, RoleTemplates
 
+# libyaml's emitter when present (5x faster, the same text for these documents), else the pure-Python one.
+_DUMPER: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
 KIND_API = {
     "StatefulSet": "apps/v1",
     "Deployment": "apps/v1",
@@ -241,7 +244,7 @@ def discovery_config(rbg: RoleBasedGroup, replicas: Mapping[str, int]) -> str:
         "group": {"name": group, "size": len(rbg.spec.roles), "roles": [r.name for r in rbg.spec.roles]},
         "roles": roles,
     }
-    return yaml.safe_dump(doc, sort_keys=True)
+    return yaml.dump(doc, Dumper=_DUMPER, sort_keys=True)
 
 
 def discovery_configmap(ctx: RoleContext, config: str) -> ConfigMap:
