@@ -1,5 +1,6 @@
-"""python -m benchmarks [create] --groups N: run a scenario on a fresh devcluster, write JSON to
-benchmarks/results/ and print one line per figure."""
+"""python -m benchmarks [create|rollout|failover|all] --groups N: run a scenario on a fresh devcluster (the
+baseline first, then the operator), write JSON to benchmarks/results/<scenario>-n<N>.json and print the
+figures. See benchmarks/README.md."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import datetime
 import json
 import os
 import platform
+import signal
 import sys
 from pathlib import Path
+from typing import Any
 
-from benchmarks.runner import scenario_create
+from benchmarks.runner import ROOT, SCENARIOS, ClusterBusy, Settings, run
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -28,36 +31,66 @@ def machine() -> dict[str, object]:
         "memory_gib": mem,
         "python": platform.python_version(),
         "platform": platform.platform(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    p.add_argument("scenario", nargs="?", default="create", choices=["create"])
-    p.add_argument("--groups", type=int, default=100)
-    p.add_argument("--timeout", type=float, default=900)
-    p.add_argument("--steady-seconds", type=float, default=60)
-    p.add_argument("--workers", type=int, default=16)
-    p.add_argument("--profile", action="store_true", help="sample the operator with py-spy during the create")
-    args = p.parse_args(argv)
-    RESULTS.mkdir(exist_ok=True)
-    profile = RESULTS / f"profile-{args.scenario}-n{args.groups}.txt" if args.profile else None
-    result = asyncio.run(
-        scenario_create(args.groups, args.timeout, args.steady_seconds, args.workers, profile)
+    p.add_argument("scenario", nargs="?", default="create", choices=sorted(SCENARIOS))
+    p.add_argument("--groups", type=int, default=100, help="PD groups (7 pods each)")
+    p.add_argument("--timeout", type=float, default=1800, help="limit of each wait, seconds")
+    p.add_argument("--steady-seconds", type=float, default=60, help="the idle window of the steady phase")
+    p.add_argument("--workers", type=int, default=16, help="the operator's --workers")
+    p.add_argument(
+        "--concurrency", type=int, default=32, help="requests the benchmark client keeps in flight"
     )
-    result["machine"] = machine()
-    result["when"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    p.add_argument("--dir", type=Path, default=ROOT / ".devcluster-bench", help="the devcluster's state dir")
+    p.add_argument("--profile", action="store_true", help="sample the operator with py-spy in every phase")
+    return p.parse_args(argv)
+
+
+def report(result: dict[str, Any]) -> None:
+    for phase in result["phases"]:
+        for side, figures in result.get(phase, {}).items():
+            for k, v in figures.items():
+                if isinstance(v, list):
+                    print("\n".join(f"{phase}.{side}.{k} {line}" for line in v))
+                elif not isinstance(v, dict):
+                    print(f"{phase}.{side}.{k} {v}")
+    for k, v in result["resources"].items():
+        print(f"resources.{k} {v}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"{args.scenario}-n{args.groups}.json"
+    settings = Settings(
+        scenario=args.scenario,
+        groups=args.groups,
+        limit_s=args.timeout,
+        steady_s=args.steady_seconds,
+        workers=args.workers,
+        concurrency=args.concurrency,
+        state_dir=args.dir,
+        profile_dir=RESULTS if args.profile else None,
+    )
+    # SIGTERM unwinds like Ctrl-C, so the devcluster and the operator are stopped on the way out
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    info = machine()
+    try:
+        result = asyncio.run(run(settings))
+    except ClusterBusy as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    result["machine"] = info
+    result["when"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # sampling perturbs the timings: a profiled run does not replace the figures of a clean one
+    out = RESULTS / f"{args.scenario}-n{args.groups}{'-profiled' if args.profile else ''}.json"
     out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
-    for section in ("baseline", "operator"):
-        for k, v in result[section].items():  # type: ignore[union-attr]
-            print(f"{section}.{k} {v}")
-    print(f"ratio_all_pods_exist {result['ratio_all_pods_exist']}")
-    for line in result["operator"].get("profile_top_self", []):  # type: ignore[union-attr]
-        print(f"profile {line}")
+    report(result)
     print(f"wrote {out}")
-    return 0
+    return 1 if "error" in result else 0
 
 
 if __name__ == "__main__":
