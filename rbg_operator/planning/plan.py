@@ -10,10 +10,12 @@ from rbg_operator.api.base import KubeModel
 from rbg_operator.api.children import Manifest
 from rbg_operator.api.v1alpha1 import RoleBasedGroupStatus
 
+EventType = Literal["Normal", "Warning"]
+
 
 @dataclass(frozen=True, order=True)
 class Event:
-    type: Literal["Normal", "Warning"]
+    type: EventType
     reason: str
     message: str
 
@@ -46,8 +48,25 @@ class Plan:
         rank = {"ControllerRevision": 0, "ConfigMap": 1, "Service": 2}
         self.apply.sort(key=lambda m: (rank.get(m.kind, 3), m.kind, m.metadata.name or ""))
         self.delete.sort()
-        self.events.sort()
+        self.events = merge_events(self.events, MERGED_REASONS)
         return self
+
+
+#: Per-role events that one reconcile may emit for several roles at once: posted as one event.
+MERGED_REASONS = frozenset({"RoleCreated", "RoleReady"})
+
+
+def merge_events(events: list[Event], reasons: frozenset[str]) -> list[Event]:
+    """One event per (type, reason) in ``reasons``, its messages joined (each event is an API write)."""
+    out: list[Event] = []
+    merged: dict[tuple[EventType, str], list[str]] = {}
+    for e in sorted(events):
+        if e.reason in reasons:
+            merged.setdefault((e.type, e.reason), []).append(e.message)
+        else:
+            out.append(e)
+    out += [Event(t, r, "; ".join(msgs)) for (t, r), msgs in merged.items()]
+    return sorted(out)
 
 
 @dataclass(frozen=True)

@@ -394,3 +394,16 @@ def test_teardown_goes_in_reverse_dependency_order() -> None:
     assert [d.name for d in plan_group(deleting, GroupObserved(remaining), NOW).delete] == ["g-router"]
     done = plan_group(deleting, GroupObserved(), NOW)
     assert done.finalizer == "remove" and not done.delete
+
+
+def test_roles_created_together_make_one_event() -> None:
+    """Each event is an API write: roles created (or Ready) in the same reconcile share one event."""
+    plan = plan_group(rbg([role("router"), role("prefill", 2), role("decode", 2)]), GroupObserved(), NOW)
+    created = [e for e in plan.events if e.reason == "RoleCreated"]
+    assert len(created) == 1, plan.events
+    for name in ("g-router", "g-prefill", "g-decode"):
+        assert f"StatefulSet {name}" in created[0].message
+    # with dependencies, each role is created in its own reconcile, so each has its own event
+    ordered = rbg(PD)
+    first = plan_group(ordered, GroupObserved(), NOW)
+    assert [e.message for e in first.events if e.reason == "RoleCreated"] == ["created StatefulSet g-router"]
