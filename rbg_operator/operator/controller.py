@@ -21,7 +21,9 @@ from rbg_operator.kube.executor import ObjectRef, execute
 from rbg_operator.kube.informer import Informer, lookup
 from rbg_operator.kube.views import object_view, pod_view, revision_view, workload_view
 from rbg_operator.planning.observed import ObjectView, PodView, RevisionView, WorkloadView
+from rbg_operator.planning.plan import Plan
 from rbg_operator.planning.rbg import GroupObserved, plan_group
+from rbg_operator.planning.status import only_counts_changed
 
 from .adapters import AdapterController
 from .drain import DrainController
@@ -33,6 +35,8 @@ from .queue import WorkQueue
 from .workers import stop_tasks, work
 
 log = logging.getLogger(__name__)
+#: A status whose only news is replica counts is written at most this often per group (conditions: at once).
+STATUS_COALESCE_S = 2.0
 GroupKey = tuple[str, str]  # (namespace, name)
 CHILD_SELECTOR = keys.LABEL_GROUP_NAME_V1
 REVISION_SELECTOR = f"{keys.LABEL_GROUP_NAME_V1},{keys.LABEL_GROUP_REVISION_V1}"
@@ -77,6 +81,7 @@ class Controller:
     queue: WorkQueue[GroupKey] = field(default_factory=WorkQueue)
 
     def __post_init__(self) -> None:
+        self._status_written: dict[GroupKey, float] = {}  # when this process last wrote a group's status
         self.groups: list[Informer[RoleBasedGroup | None, GroupKey]] = []
         self.workloads: list[Informer[WorkloadView, GroupKey]] = []
         self.objects: list[Informer[ObjectView, GroupKey]] = []
@@ -186,19 +191,36 @@ class Controller:
             pods=[p for inf in self.pods for p in inf.by_owner(key) if p is not None],
         )
 
+    def _hold_status(self, key: GroupKey, rbg: RoleBasedGroup, plan: Plan) -> float | None:
+        """Seconds to wait before writing a status whose only news is replica counts, so that a burst of
+        pod changes makes one write per STATUS_COALESCE_S instead of one each; None: write now. Condition
+        changes, spec changes and anything else in the plan are never held."""
+        if plan.status is None or plan.apply or plan.delete or plan.finalizer or plan.events:
+            return None
+        if not only_counts_changed(rbg.status, plan.status):
+            return None
+        since = time.monotonic() - self._status_written.get(key, -STATUS_COALESCE_S)
+        return STATUS_COALESCE_S - since if since < STATUS_COALESCE_S else None
+
     async def reconcile(self, key: GroupKey) -> float | None:
         rbg = self._group(key)
         if rbg is None:
             self.metrics.forget_group(*key)
+            self._status_written.pop(key, None)
             return None
         self.adapters.wake_group(*key)
         plan = plan_group(rbg, self.observed(key), clock.now())
         self.metrics.observe_group(rbg, plan.status)
         if plan.empty:
             return plan.requeue_after
+        hold = self._hold_status(key, rbg, plan)
+        if hold is not None:
+            return hold
         ref = ObjectRef(r.RBG, key[0], key[1], rbg.metadata.uid or "")
         outcome = await execute(self.client, ref, plan)
         self.metrics.carried_out(key[0], plan.events)
+        if outcome.status is not None:
+            self._status_written[key] = time.monotonic()
         if line := outcome_line(outcome, plan.events):
             log.info("%s", line)
         for obj in outcome.applied:

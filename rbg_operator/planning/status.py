@@ -219,6 +219,21 @@ def with_kstatus(rbg: RoleBasedGroup, status: RoleBasedGroupStatus, now: str) ->
 _KSTATUS = (keys.CONDITION_RECONCILING, keys.CONDITION_STALLED)
 
 
+def only_counts_changed(old: RoleBasedGroupStatus | None, new: RoleBasedGroupStatus) -> bool:
+    """True when ``new`` differs from ``old`` only in replica counts and the messages that quote them:
+    no condition flips or changes reason, the generation and the restart bookkeeping are the same."""
+    if old is None:
+        return False
+
+    def gist(s: RoleBasedGroupStatus) -> tuple[object, ...]:
+        conditions = sorted((c.type, c.status, c.reason or "") for c in s.conditions or [])
+        restarts = (s.restart_count, s.restarts_without_ready, s.last_restart_time)
+        roles = [r.name for r in s.role_statuses]
+        return (s.observed_generation, tuple(conditions), restarts, tuple(roles))
+
+    return gist(old) == gist(new)
+
+
 def status_changed(rbg: RoleBasedGroup, new: RoleBasedGroupStatus) -> bool:
     current = rbg.status.to_dict() if rbg.status is not None else {}
     return current != new.to_dict()

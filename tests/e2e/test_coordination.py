@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from rbg_operator.api import keys
-from tests.e2e.kube import Kube, pod_condition
+from tests.e2e.kube import Kube, Recorder, pod_condition
 from tests.e2e.test_instanceset import condition
 
 pytestmark = pytest.mark.usefixtures("operator")
@@ -113,6 +113,7 @@ def test_coordinated_scaling_with_order_ready(kube: Kube, namespace: str) -> Non
     assert rbg is not None
     roles = copy.deepcopy(rbg["spec"]["roles"])
     roles[0]["replicas"], roles[1]["replicas"] = 4, 8
+    sts = Recorder(kube, "StatefulSet", namespace)  # every replicas step the operator writes, in order
     kube.patch("RoleBasedGroup", "co", namespace, {"spec": {"roles": roles}})
 
     def fractions(pods: dict[str, list[dict[str, Any]]]) -> tuple[float, float]:
@@ -125,5 +126,14 @@ def test_coordinated_scaling_with_order_ready(kube: Kube, namespace: str) -> Non
         )
 
     samples = sample_until(kube, namespace, fractions, all_ready, 240)
-    assert len(set(samples)) >= 3, f"the scaling went in steps: {sorted(set(samples))}"
+    sts.stop()
+    replicas = {"co-prefill": 1, "co-decode": 2}
+    steps = []
+    for _, obj in sts.events:
+        replicas[obj["metadata"]["name"]] = obj["spec"]["replicas"]
+        step = (replicas["co-prefill"] / 4, replicas["co-decode"] / 8)
+        assert abs(step[0] - step[1]) <= SKEW + 1e-9, f"a step exceeded the skew: {step}"
+        if not steps or steps[-1] != step:
+            steps.append(step)
+    assert len(steps) >= 4, f"the scaling went in steps: {steps} (pods sampled: {sorted(set(samples))})"
     kube.wait_for("co Ready again", lambda: ready(kube, namespace), 90)

@@ -108,3 +108,25 @@ def test_conditions_are_replaced_not_duplicated() -> None:
     types = [c.type for c in out.conditions or []]
     assert sorted(types) == types and len(types) == len(set(types))
     assert by_type(out)[keys.CONDITION_RECONCILING].status == "False"
+
+
+def test_only_counts_changed_tells_a_progress_update_from_news() -> None:
+    from rbg_operator.api.v1alpha1 import RoleStatus
+    from rbg_operator.planning.status import only_counts_changed
+
+    def st(ready: int, *conds: Condition, generation: int = 1) -> RoleBasedGroupStatus:
+        return RoleBasedGroupStatus(
+            observed_generation=generation,
+            conditions=list(conds),
+            role_statuses=[RoleStatus(name="r", replicas=4, ready_replicas=ready, updated_replicas=4)],
+        )
+
+    waiting = cond(keys.CONDITION_READY, False, "RoleNotReady", "Not ready: r 1/4")
+    still = cond(keys.CONDITION_READY, False, "RoleNotReady", "Not ready: r 2/4")
+    ready = cond(keys.CONDITION_READY, True, "AllRolesReady")
+    assert only_counts_changed(st(1, waiting), st(2, still))
+    assert not only_counts_changed(st(3, still), st(4, ready)), "a condition flip is news"
+    assert not only_counts_changed(st(1, waiting), st(1, waiting, generation=2)), "a new generation is news"
+    assert not only_counts_changed(None, st(1, waiting)), "the first status is news"
+    rolling = cond(keys.CONDITION_ROLLING_UPDATE_IN_PROGRESS, True, "RollingUpdate")
+    assert not only_counts_changed(st(1, waiting), st(1, waiting, rolling)), "a new condition is news"
