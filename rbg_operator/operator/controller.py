@@ -29,10 +29,10 @@ from .adapters import AdapterController
 from .drain import DrainController
 from .groupsets import GroupSetController
 from .instances import InstanceController
-from .logs import LogContext, outcome_line
+from .logs import LogContext
 from .metrics import Metrics
 from .queue import WorkQueue
-from .workers import stop_tasks, work
+from .workers import report, stop_tasks, work
 
 log = logging.getLogger(__name__)
 #: A status whose only news is replica counts is written at most this often per group (conditions: at once).
@@ -218,11 +218,9 @@ class Controller:
             return hold
         ref = ObjectRef(r.RBG, key[0], key[1], rbg.metadata.uid or "")
         outcome = await execute(self.client, ref, plan)
-        self.metrics.carried_out(key[0], plan.events)
+        report(self.metrics, key[0], outcome, plan.events)
         if outcome.status is not None:
             self._status_written[key] = time.monotonic()
-        if line := outcome_line(outcome, plan.events):
-            log.info("%s", line)
         for obj in outcome.applied:
             caches: list[Informer[Any, GroupKey]] = [*self.workloads, *self.objects, *self.revisions]
             for inf in caches:

@@ -24,10 +24,10 @@ from rbg_operator.planning.instance import plan_instance
 from rbg_operator.planning.instanceset import plan_instance_set
 from rbg_operator.planning.observed import InstanceView, PodView, RevisionView
 
-from .logs import LogContext, outcome_line
+from .logs import LogContext
 from .metrics import Metrics
 from .queue import WorkQueue
-from .workers import start_controller, stop_tasks
+from .workers import report, start_controller, stop_tasks
 
 log = logging.getLogger(__name__)
 Key = tuple[str, str, str]  # (kind, namespace, name)
@@ -172,8 +172,7 @@ class InstanceController:
             ref = ObjectRef(r.INSTANCESET, ns, name, iset.metadata.uid or "")
             outcome = await execute_objects(self.client, ref, plan)
             self._write_through(outcome, self.sets)
-            if line := outcome_line(outcome, plan.events):
-                log.info("%s", line)
+            report(self.metrics, ns, outcome, plan.events)
             return plan.requeue_after
         entry: InstanceEntry | None = lookup(self.instances, ns, name)
         if entry is None:
@@ -185,9 +184,7 @@ class InstanceController:
         ref = ObjectRef(r.INSTANCE, ns, name, entry.obj.metadata.uid or "")
         outcome = await execute_objects(self.client, ref, iplan)
         self._write_through(outcome, self.instances)
-        self.metrics.carried_out(ns, iplan.events)
-        if line := outcome_line(outcome, iplan.events):
-            log.info("%s", line)
+        report(self.metrics, ns, outcome, iplan.events)
         return iplan.requeue_after
 
     def _write_through(self, outcome: Outcome, owners: list[Informer[Any, Key]]) -> None:

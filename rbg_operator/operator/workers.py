@@ -10,9 +10,11 @@ from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from rbg_operator.kube.client import ApiError
+from rbg_operator.kube.executor import Outcome
 from rbg_operator.kube.informer import Informer
+from rbg_operator.planning.plan import Event
 
-from .logs import LogContext, reconciling
+from .logs import LogContext, outcome_line, reconciling
 from .metrics import Metrics
 from .queue import WorkQueue
 
@@ -67,6 +69,13 @@ async def _reconcile_one(
         queue.done(key)
         metrics.reconciled(kind, result, time.monotonic() - started)
         metrics.queue_depth.set(len(queue))
+
+
+def report(metrics: Metrics, namespace: str, outcome: Outcome, events: Sequence[Event]) -> None:
+    """After a plan was executed: count the recreations it carried out and log what it wrote."""
+    metrics.carried_out(namespace, events)
+    if line := outcome_line(outcome, events):
+        log.info("%s", line)
 
 
 async def start_controller(

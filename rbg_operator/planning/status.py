@@ -76,6 +76,11 @@ def transition(
     )
 
 
+def _previous_conditions(rbg: RoleBasedGroup) -> dict[str, Condition]:
+    """The group's stored conditions by type (empty before its first status)."""
+    return {c.type: c for c in (rbg.status.conditions if rbg.status and rbg.status.conditions else [])}
+
+
 def _condition(
     previous: Mapping[str, Condition],
     ctype: str,
@@ -90,7 +95,7 @@ def _condition(
 
 def group_status(rbg: RoleBasedGroup, roles: Sequence[RoleState], now: str) -> RoleBasedGroupStatus:
     generation = rbg.metadata.generation or 0
-    previous = {c.type: c for c in (rbg.status.conditions if rbg.status and rbg.status.conditions else [])}
+    previous = _previous_conditions(rbg)
     not_ready = [r for r in roles if not r.is_ready]
     blocked = [r for r in roles if r.blocked]
     rolling = [r for r in roles if r.rolling]
@@ -158,7 +163,7 @@ def with_kstatus(rbg: RoleBasedGroup, status: RoleBasedGroupStatus, now: str) ->
     """Add the kstatus conditions derived from the others: ``Stalled`` while the group has ``Failed``
     (restart limit reached), else ``Reconciling`` while it is not Ready, rolling or restarting."""
     generation = rbg.metadata.generation or 0
-    previous = {c.type: c for c in (rbg.status.conditions if rbg.status and rbg.status.conditions else [])}
+    previous = _previous_conditions(rbg)
     current = {c.type: c for c in status.conditions or []}
 
     def true(ctype: str) -> Condition | None:

@@ -133,6 +133,13 @@ def scale(kube: Kube, ns: str, name: str, replicas: int) -> None:
     kube.patch("RoleBasedGroup", name, ns, {"spec": {"roles": roles}})
 
 
+def serving_endpoints(slice_: dict[str, Any]) -> dict[str, bool] | None:
+    """Pod name -> ready, from an EndpointSlice of the serving Service (None for other slices)."""
+    if slice_["metadata"].get("labels", {}).get("kubernetes.io/service-name") != SERVING:
+        return None
+    return {e["targetRef"]["name"]: bool(e["conditions"].get("ready")) for e in slice_.get("endpoints") or []}
+
+
 def test_scale_in_drains_victims_before_deleting_them(kube: Kube, namespace: str, probe: ProbeServer) -> None:
     ann = {keys.ANNOTATION_DRAIN_TIMEOUT: "120s", keys.ANNOTATION_DRAIN_PROBE_URL: probe.url()}
     kube.create(group("dr", 3, ann), namespace)
@@ -185,11 +192,8 @@ def test_scale_in_drains_victims_before_deleting_them(kube: Kube, namespace: str
     eps: dict[str, bool] = {}
     for etype, obj in merged(rec, slices):
         if obj["kind"] == "EndpointSlice":
-            if obj["metadata"].get("labels", {}).get("kubernetes.io/service-name") == SERVING:
-                eps = {
-                    e["targetRef"]["name"]: bool(e["conditions"].get("ready"))
-                    for e in obj.get("endpoints") or []
-                }
+            if (serving := serving_endpoints(obj)) is not None:
+                eps = serving
                 assert eps.get("dr-decode-0") is True, "the remaining pod kept serving"
             continue
         name = obj["metadata"]["name"]
@@ -228,11 +232,8 @@ def test_rolling_update_never_deletes_a_pod_in_the_endpoints(kube: Kube, namespa
     deleted: list[str] = []
     for etype, obj in merged(rec, slices):
         if obj["kind"] == "EndpointSlice":
-            if obj["metadata"].get("labels", {}).get("kubernetes.io/service-name") == SERVING:
-                eps = {
-                    e["targetRef"]["name"]: bool(e["conditions"].get("ready"))
-                    for e in obj.get("endpoints") or []
-                }
+            if (serving := serving_endpoints(obj)) is not None:
+                eps = serving
             continue
         name = obj["metadata"]["name"]
         if (
