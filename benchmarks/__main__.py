@@ -47,6 +47,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--dir", type=Path, default=ROOT / ".devcluster-bench", help="the devcluster's state dir")
     p.add_argument("--profile", action="store_true", help="sample the operator with py-spy in every phase")
+    p.add_argument(
+        "--operator-first",
+        action="store_true",
+        help="run the operator's side before the baseline's (to rule out an order effect)",
+    )
     return p.parse_args(argv)
 
 
@@ -74,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         concurrency=args.concurrency,
         state_dir=args.dir,
         profile_dir=RESULTS if args.profile else None,
+        operator_first=args.operator_first,
     )
     # SIGTERM unwinds like Ctrl-C, so the devcluster and the operator are stopped on the way out
     signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -86,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     result["machine"] = info
     result["when"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     # sampling perturbs the timings: a profiled run does not replace the figures of a clean one
-    out = RESULTS / f"{args.scenario}-n{args.groups}{'-profiled' if args.profile else ''}.json"
+    suffix = ("-operator-first" if args.operator_first else "") + ("-profiled" if args.profile else "")
+    out = RESULTS / f"{args.scenario}-n{args.groups}{suffix}.json"
     out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
     report(result)
     print(f"wrote {out}")

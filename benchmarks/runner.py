@@ -47,6 +47,7 @@ class Settings:
     concurrency: int = 32
     state_dir: Path = ROOT / ".devcluster-bench"
     profile_dir: Path | None = None  # profile-<scenario>-n<N>-<phase>.txt go there; None: no profile
+    operator_first: bool = False  # run the operator's side first (to rule out an order effect)
 
     def profile(self, phase: str) -> Path | None:
         if self.profile_dir is None:
@@ -153,8 +154,9 @@ def brief(figures: Figures) -> str:
     return ", ".join(f"{k}={figures[k]}" for k in keys)
 
 
-async def run_side(side: Side, b: Bench, sections: dict[str, dict[str, Any]]) -> None:
-    """Start the side, run its phases of the scenario, stop it (also on failure)."""
+async def run_side(side: Side, b: Bench, sections: dict[str, dict[str, Any]], last: bool) -> None:
+    """Start the side, run its phases of the scenario, remove its namespace unless it is the ``last`` side,
+    stop it (also on failure)."""
     s = b.settings
     await side.start()
     try:
@@ -170,6 +172,8 @@ async def run_side(side: Side, b: Bench, sections: dict[str, dict[str, Any]]) ->
             figures = await run_phase(side, phase, b)
             sections.setdefault(phase, {})[side.name] = figures
             say(f"  {brief(figures)}")
+        if not last:
+            await side.remove(s.limit_s)
     finally:
         await side.stop()
 
@@ -205,10 +209,14 @@ async def measure(b: Bench, sections: dict[str, dict[str, Any]]) -> None:
     client = await KubeClient.connect(str(cluster.layout.kubeconfig))
     try:
         names = [group_name(i) for i in range(s.groups)]
-        baseline = Baseline(client, names, s.concurrency)
-        await run_side(baseline, b, sections)
-        await baseline.remove(s.limit_s)
-        await run_side(Operated(client, cluster, names, s.concurrency, s.workers), b, sections)
+        sides: list[Side] = [
+            Baseline(client, names, s.concurrency),
+            Operated(client, cluster, names, s.concurrency, s.workers),
+        ]
+        if s.operator_first:
+            sides.reverse()
+        for n, side in enumerate(sides):
+            await run_side(side, b, sections, last=n == len(sides) - 1)
     finally:
         await client.close()
 
@@ -255,6 +263,7 @@ async def run(s: Settings) -> dict[str, Any]:
         "nodes": shape.gpu_nodes + shape.cpu_nodes,
         "workers": s.workers,
         "client_concurrency": s.concurrency,
+        "order": "operator first" if s.operator_first else "baseline first",
         "bring_up_s": round(bring_up, 1),
         "run_time_s": round(time.monotonic() - started, 1),
         "resources": resources_summary(sections, phase_names),

@@ -109,6 +109,22 @@ class Side(abc.ABC):
     def dump(self, group: str) -> str:
         return f"pods {self.pods.of(group)}"
 
+    async def remove(self, limit_s: float) -> None:
+        """Delete the namespace and wait until it is gone, so the other side has the cluster to itself (the
+        operator still runs meanwhile: it releases its groups' finalizers)."""
+        await self.client.delete(r.NAMESPACE, self.namespace)
+        say(f"  waiting for namespace {self.namespace} to be gone (the other side runs alone)")
+        started = time.monotonic()
+        report = started + PROGRESS_EVERY_S
+        while await self.client.get(r.NAMESPACE, self.namespace) is not None:
+            now = time.monotonic()
+            if now - started > limit_s:
+                raise TimeoutError(f"namespace {self.namespace} still exists after {limit_s}s")
+            if now >= report:
+                say(f"    still terminating after {now - started:.0f}s")
+                report = now + PROGRESS_EVERY_S
+            await asyncio.sleep(1)
+
 
 class Baseline(Side):
     name = "baseline"
@@ -144,21 +160,6 @@ class Baseline(Side):
 
     def dump(self, group: str) -> str:
         return f"{super().dump(group)} statefulsets {self.workloads.of(group)}"
-
-    async def remove(self, limit_s: float) -> None:
-        """Delete the namespace and wait until it is gone, so the operator has the cluster to itself."""
-        await self.client.delete(r.NAMESPACE, self.namespace)
-        say("  waiting for the baseline namespace to be gone (so the operator run has the cluster to itself)")
-        started = time.monotonic()
-        report = started + PROGRESS_EVERY_S
-        while await self.client.get(r.NAMESPACE, self.namespace) is not None:
-            now = time.monotonic()
-            if now - started > limit_s:
-                raise TimeoutError(f"namespace {self.namespace} still exists after {limit_s}s")
-            if now >= report:
-                say(f"    still terminating after {now - started:.0f}s")
-                report = now + PROGRESS_EVERY_S
-            await asyncio.sleep(1)
 
 
 class Operated(Side):

@@ -91,16 +91,22 @@ class Informer(Generic[T, K]):
         obj.setdefault("kind", self.resource.kind)
         key = self._key(obj)
         owners = self._owners_of(obj)
-        self._items[key] = self._transform(obj)
+        value = self._transform(obj)
+        # Only a change of what the planners see wakes the owners: a status field outside the projection,
+        # or the watch echo of an object already written through, does not.
+        changed = key not in self._items or self._items[key] != value
+        self._items[key] = value
         self._versions[key] = str(obj.get("metadata", {}).get("resourceVersion", ""))
-        for old in self._owners.get(key, []):
+        before = self._owners.get(key, [])
+        for old in before:
             if old not in owners:
                 self._unindex(old, key)
                 self._on_change(old)
         self._owners[key] = owners
         for owner in owners:
             self._index.setdefault(owner, set()).add(key)
-            self._on_change(owner)
+            if changed or owner not in before:
+                self._on_change(owner)
 
     def _unindex(self, owner: K, key: ObjKey) -> None:
         keys = self._index.get(owner)

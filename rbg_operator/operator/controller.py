@@ -37,6 +37,9 @@ from .workers import report, stop_tasks, work
 log = logging.getLogger(__name__)
 #: A status whose only news is replica counts is written at most this often per group (conditions: at once).
 STATUS_COALESCE_S = 2.0
+#: Changes of a group's children (a StatefulSet's status moves in several steps per pod) are merged into one
+#: reconcile at most this long after the first; the group's own changes and failing pods are taken at once.
+CHILD_BATCH_S = 0.3
 GroupKey = tuple[str, str]  # (namespace, name)
 CHILD_SELECTOR = keys.LABEL_GROUP_NAME_V1
 REVISION_SELECTOR = f"{keys.LABEL_GROUP_NAME_V1},{keys.LABEL_GROUP_REVISION_V1}"
@@ -79,6 +82,7 @@ class Controller:
     namespaces: list[str] = field(default_factory=list)  # empty: all namespaces
     workers: int = 16
     queue: WorkQueue[GroupKey] = field(default_factory=WorkQueue)
+    batch_s: float = CHILD_BATCH_S
 
     def __post_init__(self) -> None:
         self._status_written: dict[GroupKey, float] = {}  # when this process last wrote a group's status
@@ -90,7 +94,7 @@ class Controller:
         self.pods: list[Informer[PodView | None, GroupKey]] = []
         scopes: list[str | None] = list(self.namespaces) or [None]
         for ns in scopes:
-            self.groups.append(self._informer(r.RBG, _parse_group, _self_key, None, ns))
+            self.groups.append(self._informer(r.RBG, _parse_group, _self_key, None, ns, at_once=True))
             for res in (r.STATEFULSET, r.DEPLOYMENT, r.LWS, r.INSTANCESET):
                 inf = self._informer(res, workload_view, _group_of, CHILD_SELECTOR, ns)
                 self.workloads.append(inf)
@@ -103,7 +107,9 @@ class Controller:
                 self._informer(r.CONTROLLER_REVISION, revision_view, _group_of, REVISION_SELECTOR, ns)
             )
             # Only failing pods are kept and wake their group (restart policies); healthy ones cost nothing.
-            self.pods.append(self._informer(r.POD, _failing_pod, _failing_group, CHILD_SELECTOR, ns))
+            self.pods.append(
+                self._informer(r.POD, _failing_pod, _failing_group, CHILD_SELECTOR, ns, at_once=True)
+            )
         self.profiles: Informer[ClusterEngineRuntimeProfile, GroupKey] = Informer(
             self.client,
             r.RUNTIME_PROFILE,
@@ -124,10 +130,13 @@ class Controller:
         owners: Callable[[dict[str, Any]], list[GroupKey]],
         selector: str | None,
         namespace: str | None,
+        at_once: bool = False,
     ) -> Informer[Any, GroupKey]:
-        return Informer(
-            self.client, res, transform, owners, self.queue.add, selector=selector, namespace=namespace
-        )
+        enqueue = self.queue.add if at_once else self._batch
+        return Informer(self.client, res, transform, owners, enqueue, selector=selector, namespace=namespace)
+
+    def _batch(self, key: GroupKey) -> None:
+        self.queue.add_within(key, self.batch_s)
 
     def _all_informers(self) -> list[Informer[Any, GroupKey]]:
         return [*self.groups, *self.workloads, *self.objects, *self.revisions, *self.pods, self.profiles]

@@ -1,5 +1,7 @@
 """A controller work queue: a key is queued at most once, processed by one worker at a time, and can be
-scheduled for later (requeue delays, error back-off). Same contract as client-go's rate-limited queue."""
+scheduled for later (requeue delays, error back-off). Same contract as client-go's rate-limited queue, plus
+batching: ``add_within`` merges a burst of changes to one key into one reconcile (like the batch period of
+the EndpointSlice controller)."""
 
 from __future__ import annotations
 
@@ -20,7 +22,8 @@ class WorkQueue(Generic[K]):
         self._ready: deque[K] = deque()
         self._dirty: set[K] = set()
         self._processing: set[K] = set()
-        self._delayed: list[tuple[float, int, K]] = []
+        self._delayed: list[tuple[float, int, K, bool]] = []  # (due, seq, key, batched)
+        self._batched: dict[K, float] = {}  # key -> due time of its pending batch
         self._seq = itertools.count()
         self._failures: dict[K, int] = {}
         self._base = base_backoff
@@ -50,8 +53,29 @@ class WorkQueue(Generic[K]):
         if delay <= 0:
             self.add(key)
             return
-        heapq.heappush(self._delayed, (time.monotonic() + delay, next(self._seq), key))
+        heapq.heappush(self._delayed, (time.monotonic() + delay, next(self._seq), key, False))
         self._wakeup.set()
+
+    def add_within(self, key: K, window: float) -> None:
+        """Queue ``key`` at the latest ``window`` seconds from now: every change in that window is merged
+        into the one reconcile (the reconcile reads the cache as it is then). A no-op if the key is already
+        queued or due sooner; a reconcile that starts first takes the batch with it."""
+        if window <= 0:
+            self.add(key)
+            return
+        if key in self._dirty:
+            return
+        due = time.monotonic() + window
+        if self._batched.get(key, due + 1) <= due:
+            return
+        self._batched[key] = due
+        heapq.heappush(self._delayed, (due, next(self._seq), key, True))
+        self._wakeup.set()
+
+    @property
+    def batching(self) -> int:
+        """Keys waiting for their batch window to end."""
+        return len(self._batched)
 
     def add_rate_limited(self, key: K) -> float:
         """Queue ``key`` after an exponential back-off for its consecutive failures; returns the delay."""
@@ -68,7 +92,11 @@ class WorkQueue(Generic[K]):
     def _promote_due(self) -> float | None:
         now = time.monotonic()
         while self._delayed and self._delayed[0][0] <= now:
-            _, _, key = heapq.heappop(self._delayed)
+            due, _, key, batched = heapq.heappop(self._delayed)
+            if batched:
+                if self._batched.get(key) != due:
+                    continue  # superseded: a reconcile took this batch already
+                del self._batched[key]
             self.add(key)
         return self._delayed[0][0] - now if self._delayed else None
 
@@ -79,6 +107,7 @@ class WorkQueue(Generic[K]):
             if self._ready:
                 key = self._ready.popleft()
                 self._dirty.discard(key)
+                self._batched.pop(key, None)  # this reconcile sees every change batched so far
                 self._processing.add(key)
                 if self._ready:
                     self._wakeup.set()
