@@ -1,6 +1,7 @@
 """python -m benchmarks [create|rollout|failover|all] --groups N: run a scenario on a fresh devcluster (the
 baseline first, then the operator), write JSON to benchmarks/results/<scenario>-n<N>.json and print the
-figures. See benchmarks/README.md."""
+figures. python -m benchmarks writecost: the API server's CPU per write, by kind of write
+(results/writecost.json). See benchmarks/README.md."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from benchmarks import writecost
 from benchmarks.runner import ROOT, SCENARIOS, ClusterBusy, Settings, run
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -37,8 +39,9 @@ def machine() -> dict[str, object]:
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    p.add_argument("scenario", nargs="?", default="create", choices=sorted(SCENARIOS))
+    p.add_argument("scenario", nargs="?", default="create", choices=[*sorted(SCENARIOS), "writecost"])
     p.add_argument("--groups", type=int, default=100, help="PD groups (7 pods each)")
+    p.add_argument("--writes", type=int, default=2000, help="writecost: writes per kind of write")
     p.add_argument("--timeout", type=float, default=1800, help="limit of each wait, seconds")
     p.add_argument("--steady-seconds", type=float, default=60, help="the idle window of the steady phase")
     p.add_argument("--workers", type=int, default=16, help="the operator's --workers")
@@ -51,6 +54,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--operator-first",
         action="store_true",
         help="run the operator's side before the baseline's (to rule out an order effect)",
+    )
+    p.add_argument(
+        "--baseline-again",
+        action="store_true",
+        help="repeat the baseline after the operator (A-B-A); ratios are to the mean of both baselines",
     )
     return p.parse_args(argv)
 
@@ -67,9 +75,26 @@ def report(result: dict[str, Any]) -> None:
         print(f"resources.{k} {v}")
 
 
+def write_cost(args: argparse.Namespace) -> int:
+    settings = writecost.CostSettings(args.dir, writes=args.writes, concurrency=min(args.concurrency, 16))
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    info = machine()
+    result = asyncio.run(writecost.run(settings))
+    result["machine"] = info
+    result["when"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    out = RESULTS / "writecost.json"
+    out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
+    for k, v in result.items():
+        print(f"{k} {v}")
+    print(f"wrote {out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     RESULTS.mkdir(exist_ok=True)
+    if args.scenario == "writecost":
+        return write_cost(args)
     settings = Settings(
         scenario=args.scenario,
         groups=args.groups,
@@ -80,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         state_dir=args.dir,
         profile_dir=RESULTS if args.profile else None,
         operator_first=args.operator_first,
+        baseline_again=args.baseline_again,
     )
     # SIGTERM unwinds like Ctrl-C, so the devcluster and the operator are stopped on the way out
     signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -92,7 +118,11 @@ def main(argv: list[str] | None = None) -> int:
     result["machine"] = info
     result["when"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     # sampling perturbs the timings: a profiled run does not replace the figures of a clean one
-    suffix = ("-operator-first" if args.operator_first else "") + ("-profiled" if args.profile else "")
+    suffix = (
+        ("-operator-first" if args.operator_first else "")
+        + ("-aba" if args.baseline_again else "")
+        + ("-profiled" if args.profile else "")
+    )
     out = RESULTS / f"{args.scenario}-n{args.groups}{suffix}.json"
     out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
     report(result)

@@ -48,6 +48,7 @@ class Settings:
     state_dir: Path = ROOT / ".devcluster-bench"
     profile_dir: Path | None = None  # profile-<scenario>-n<N>-<phase>.txt go there; None: no profile
     operator_first: bool = False  # run the operator's side first (to rule out an order effect)
+    baseline_again: bool = False  # repeat the baseline after the operator (A-B-A: ratios to their mean)
 
     def profile(self, phase: str) -> Path | None:
         if self.profile_dir is None:
@@ -178,13 +179,32 @@ async def run_side(side: Side, b: Bench, sections: dict[str, dict[str, Any]], la
         await side.stop()
 
 
+def _time(figures: Figures, key: str) -> float | None:
+    v = figures.get(key)
+    return float(v) if key.endswith("_s") and isinstance(v, int | float) and v else None
+
+
 def ratios(section: dict[str, Figures]) -> dict[str, float]:
-    """operator / baseline for every time figure both sides have."""
-    base, op = section.get("baseline", {}), section.get("operator", {})
+    """operator / baseline for every time figure both sides have; in an A-B-A run, operator / the mean of
+    the baseline before and the baseline after (which cancels a drift of the cluster over the run)."""
+    bases = [section[b] for b in ("baseline", "baseline_again") if b in section]
+    op = section.get("operator", {})
+    out = {}
+    for k in bases[0] if bases else {}:
+        times = [_time(b, k) for b in bases]
+        mine = _time(op, k)
+        if mine is not None and all(t is not None for t in times):
+            out[k] = round(mine / (sum(t for t in times if t is not None) / len(times)), 3)
+    return out
+
+
+def drift(section: dict[str, Figures]) -> dict[str, float]:
+    """In an A-B-A run: the baseline after / the baseline before, per time figure (1 = no drift)."""
+    before, after = section.get("baseline", {}), section.get("baseline_again", {})
     return {
-        k: round(op[k] / v, 3)
-        for k, v in base.items()
-        if k.endswith("_s") and isinstance(v, int | float) and v and isinstance(op.get(k), int | float)
+        k: round(a / b, 3)
+        for k in before
+        if (b := _time(before, k)) is not None and (a := _time(after, k)) is not None
     }
 
 
@@ -215,6 +235,8 @@ async def measure(b: Bench, sections: dict[str, dict[str, Any]]) -> None:
         ]
         if s.operator_first:
             sides.reverse()
+        if s.baseline_again:
+            sides.append(Baseline(client, names, s.concurrency, again=True))
         for n, side in enumerate(sides):
             await run_side(side, b, sections, last=n == len(sides) - 1)
     finally:
@@ -263,7 +285,8 @@ async def run(s: Settings) -> dict[str, Any]:
         "nodes": shape.gpu_nodes + shape.cpu_nodes,
         "workers": s.workers,
         "client_concurrency": s.concurrency,
-        "order": "operator first" if s.operator_first else "baseline first",
+        "order": ("operator first" if s.operator_first else "baseline first")
+        + (", baseline again last" if s.baseline_again else ""),
         "bring_up_s": round(bring_up, 1),
         "run_time_s": round(time.monotonic() - started, 1),
         "resources": resources_summary(sections, phase_names),
@@ -271,6 +294,8 @@ async def run(s: Settings) -> dict[str, Any]:
     for p in phase_names:
         if p in sections:
             result[p] = {**sections[p], "ratio": ratios(sections[p])} if len(sections[p]) > 1 else sections[p]
+            if "baseline_again" in sections[p]:
+                result[p]["baseline_drift"] = drift(sections[p])
     if error:
         result["error"] = error
     return result

@@ -129,8 +129,11 @@ class Side(abc.ABC):
 class Baseline(Side):
     name = "baseline"
 
-    def __init__(self, client: KubeClient, groups: list[str], concurrency: int) -> None:
-        super().__init__(client, "bench-baseline", groups, concurrency)
+    def __init__(self, client: KubeClient, groups: list[str], concurrency: int, again: bool = False) -> None:
+        """``again``: the repeat after the operator (an A-B-A run), in a namespace of its own."""
+        super().__init__(client, "bench-baseline-again" if again else "bench-baseline", groups, concurrency)
+        if again:
+            self.name = "baseline_again"
         self.workloads: Watch[WorkloadInfo] = Watch(
             client, r.STATEFULSET, self.namespace, WorkloadInfo.of, group_label
         )
