@@ -75,27 +75,8 @@ def report(result: dict[str, Any]) -> None:
         print(f"resources.{k} {v}")
 
 
-def write_cost(args: argparse.Namespace) -> int:
-    settings = writecost.CostSettings(args.dir, writes=args.writes, concurrency=min(args.concurrency, 16))
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    info = machine()
-    result = asyncio.run(writecost.run(settings))
-    result["machine"] = info
-    result["when"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    out = RESULTS / "writecost.json"
-    out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
-    for k, v in result.items():
-        print(f"{k} {v}")
-    print(f"wrote {out}")
-    return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = parse(argv)
-    RESULTS.mkdir(exist_ok=True)
-    if args.scenario == "writecost":
-        return write_cost(args)
-    settings = Settings(
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings(
         scenario=args.scenario,
         groups=args.groups,
         limit_s=args.timeout,
@@ -107,25 +88,40 @@ def main(argv: list[str] | None = None) -> int:
         operator_first=args.operator_first,
         baseline_again=args.baseline_again,
     )
-    # SIGTERM unwinds like Ctrl-C, so the devcluster and the operator are stopped on the way out
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    info = machine()
-    try:
-        result = asyncio.run(run(settings))
-    except ClusterBusy as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    result["machine"] = info
-    result["when"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _measure(args: argparse.Namespace) -> tuple[dict[str, Any], Path]:
+    """Run what ``args`` ask for; the result and the file it belongs in."""
+    if args.scenario == "writecost":
+        cost = writecost.CostSettings(args.dir, writes=args.writes, concurrency=min(args.concurrency, 16))
+        return asyncio.run(writecost.run(cost)), RESULTS / "writecost.json"
     # sampling perturbs the timings: a profiled run does not replace the figures of a clean one
     suffix = (
         ("-operator-first" if args.operator_first else "")
         + ("-aba" if args.baseline_again else "")
         + ("-profiled" if args.profile else "")
     )
-    out = RESULTS / f"{args.scenario}-n{args.groups}{suffix}.json"
+    return asyncio.run(run(_settings(args))), RESULTS / f"{args.scenario}-n{args.groups}{suffix}.json"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    RESULTS.mkdir(exist_ok=True)
+    # SIGTERM unwinds like Ctrl-C, so the devcluster and the operator are stopped on the way out
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    info = machine()
+    try:
+        result, out = _measure(args)
+    except ClusterBusy as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    result["machine"] = info
+    result["when"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
-    report(result)
+    if "phases" in result:
+        report(result)
+    else:
+        print("\n".join(f"{k} {v}" for k, v in result.items()))
     print(f"wrote {out}")
     return 1 if "error" in result else 0
 

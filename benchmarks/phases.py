@@ -13,7 +13,7 @@ from rbg_operator.kube import resources as r
 from .audit import AuditLog, Requests, utc_ago
 from .groups import FAILOVER_ROLE, PODS_PER_GROUP, image
 from .meter import spread
-from .sides import Generations, Operated, Side, bounded
+from .sides import Generations, Operated, Side, Submit, bounded
 from .tracking import PodInfo, Tracker, wait_all
 
 Figures = dict[str, Any]
@@ -35,21 +35,31 @@ def _all_at(pods: list[PodInfo], version: int) -> bool:
     return _all_ready(pods) and all(p.images == (image(p.role, version),) for p in pods)
 
 
+async def _writes_then_wait(
+    side: Side, submit: Submit, trackers: list[Tracker], limit_s: float, phase: str
+) -> tuple[float, float]:
+    """Make the phase's prepared writes, then wait until every tracker is complete (they stop tracking
+    either way); returns when the writes started and how long they took to submit."""
+    started = time.monotonic()
+    try:
+        await submit()
+        submitted = time.monotonic() - started
+        side.recheck()
+        await wait_all(trackers, limit_s, f"{side.name} {phase}", side.dump)
+    finally:
+        side.untrack(*trackers)
+    return started, submitted
+
+
 async def create(side: Side, limit_s: float) -> Figures:
     """Every group's objects written at once; until every pod exists, every pod is Ready, every group is
     Ready."""
     exist = side.pods.track("pods exist", side.groups, lambda g, ps: len(ps) >= PODS_PER_GROUP)
     pods_ready = side.pods.track("pods ready", side.groups, lambda g, ps: _all_ready(ps))
     groups_ready = side.track_status("groups ready", None)
-    submit = side.creation()
-    started = time.monotonic()
-    try:
-        await submit()
-        submitted = time.monotonic() - started
-        side.recheck()
-        await wait_all([exist, pods_ready, groups_ready], limit_s, f"{side.name} create", side.dump)
-    finally:
-        side.untrack(exist, pods_ready, groups_ready)
+    started, submitted = await _writes_then_wait(
+        side, side.creation(), [exist, pods_ready, groups_ready], limit_s, "create"
+    )
     return {
         "writes_submitted_s": round(submitted, 3),
         "all_pods_exist_s": _since(exist, started),
@@ -66,15 +76,9 @@ async def rollout(side: Side, limit_s: float, version: int = 2) -> Figures:
     generations: Generations = {}
     pods_updated = side.pods.track("pods updated", side.groups, lambda g, ps: _all_at(ps, version))
     groups_updated = side.track_status("groups updated", generations)
-    submit = side.rollout(version, generations)
-    started = time.monotonic()
-    try:
-        await submit()
-        submitted = time.monotonic() - started
-        side.recheck()
-        await wait_all([pods_updated, groups_updated], limit_s, f"{side.name} rollout", side.dump)
-    finally:
-        side.untrack(pods_updated, groups_updated)
+    started, submitted = await _writes_then_wait(
+        side, side.rollout(version, generations), [pods_updated, groups_updated], limit_s, "rollout"
+    )
     return {
         "writes_submitted_s": round(submitted, 3),
         "all_pods_updated_ready_s": _since(pods_updated, started),

@@ -249,16 +249,22 @@ def clear_logs(cluster: DevCluster) -> None:
         path.unlink()
 
 
+def claim(state_dir: Path) -> DevCluster:
+    """The devcluster of ``state_dir``, stopped and ready to be brought up; ClusterBusy if one runs there."""
+    cluster = DevCluster(state_dir, log=say)
+    if in_use(cluster):
+        raise ClusterBusy(
+            f"a devcluster already runs in {state_dir} (another benchmark?): stop it with "
+            f"`rbg-operator devcluster down --dir {state_dir}` or pass another --dir"
+        )
+    cluster.down(quiet=True)  # a stale state left by a killed run
+    return cluster
+
+
 async def run(s: Settings) -> dict[str, Any]:
     """Bring a devcluster up in ``s.state_dir``, run the scenario, tear it down (also on failure). A phase
     that fails ends the run; the figures measured until then are kept, with the error."""
-    cluster = DevCluster(s.state_dir, log=say)
-    if in_use(cluster):
-        raise ClusterBusy(
-            f"a devcluster already runs in {s.state_dir} (another benchmark?): stop it with "
-            f"`rbg-operator devcluster down --dir {s.state_dir}` or pass another --dir"
-        )
-    cluster.down(quiet=True)  # a stale state left by a killed run
+    cluster = claim(s.state_dir)
     clear_logs(cluster)
     shape = shape_for(s.groups)
     sections: dict[str, dict[str, Any]] = {}

@@ -23,8 +23,8 @@ from rbg_operator.kube import resources as r
 from rbg_operator.kube.client import KubeClient
 
 from .groups import group_manifest
-from .meter import control_plane_pids, cpu_seconds, in_use
-from .runner import ROOT
+from .meter import control_plane_pids, cpu_seconds
+from .runner import ROOT, claim
 from .sides import bounded, ensure_namespace
 from .tracking import say
 
@@ -72,17 +72,22 @@ def group_status(i: int) -> dict[str, Any]:
     }
 
 
+def _configmap(name: str, status: dict[str, Any]) -> dict[str, Any]:
+    """A ConfigMap carrying ``status`` as JSON."""
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": NAMESPACE},
+        "data": {"status": json.dumps(status)},
+    }
+
+
 def _cases(client: KubeClient, objects: int) -> dict[str, Write]:
     def group(i: int) -> str:
         return f"pd-{i % objects}"
 
-    def configmap(i: int, data: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "apiVersion": "v1",
-            "kind": "ConfigMap",
-            "metadata": {"name": f"cm-{i % objects}", "namespace": NAMESPACE},
-            "data": {"status": json.dumps(data)},
-        }
+    def configmap(i: int) -> str:
+        return f"cm-{i % objects}"
 
     async def group_status_apply(i: int) -> None:  # what the operator does
         body = {
@@ -97,10 +102,12 @@ def _cases(client: KubeClient, objects: int) -> dict[str, Write]:
         await client.patch(r.RBG, group(i), NAMESPACE, {"status": group_status(i + 1)}, subresource="status")
 
     async def configmap_apply(i: int) -> None:
-        await client.apply(r.CONFIGMAP, configmap(i, group_status(i + 2)))
+        await client.apply(r.CONFIGMAP, _configmap(configmap(i), group_status(i + 2)))
 
     async def configmap_merge_patch(i: int) -> None:
-        await client.patch(r.CONFIGMAP, f"cm-{i % objects}", NAMESPACE, configmap(i, group_status(i + 3)))
+        await client.patch(
+            r.CONFIGMAP, configmap(i), NAMESPACE, _configmap(configmap(i), group_status(i + 3))
+        )
 
     return {
         "rolebasedgroup_status_apply": group_status_apply,
@@ -117,7 +124,7 @@ async def _measure(cluster: DevCluster, s: CostSettings) -> dict[str, Any]:
         await ensure_namespace(client, NAMESPACE)
         for i in range(s.objects):
             await client.create(r.RBG, group_manifest(f"pd-{i}", NAMESPACE), NAMESPACE)
-            await client.apply(r.CONFIGMAP, _configmap_seed(i))
+            await client.apply(r.CONFIGMAP, _configmap(f"cm-{i}", {}))
         out: dict[str, Any] = {}
         for name, write in _cases(client, s.objects).items():
             say(f"{name}: {s.writes} writes")
@@ -140,20 +147,8 @@ async def _measure(cluster: DevCluster, s: CostSettings) -> dict[str, Any]:
         await client.close()
 
 
-def _configmap_seed(i: int) -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": f"cm-{i}", "namespace": NAMESPACE},
-        "data": {"status": "{}"},
-    }
-
-
 async def run(s: CostSettings) -> dict[str, Any]:
-    cluster = DevCluster(s.state_dir, log=say)
-    if in_use(cluster):
-        raise RuntimeError(f"a devcluster already runs in {s.state_dir}")
-    cluster.down(quiet=True)
+    cluster = claim(s.state_dir)
     result: dict[str, Any] = {
         "scenario": "writecost",
         "writes": s.writes,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from benchmarks.groups import PODS_PER_GROUP, baseline_objects, changed_objects, group_manifest
+from benchmarks.runner import drift, ratios
 from benchmarks.writecost import group_status
 from rbg_operator.api.v1alpha1 import RoleBasedGroup
 
@@ -28,8 +29,6 @@ def test_baseline_writes_the_planners_objects() -> None:
 
 
 def test_ratios_are_to_the_mean_of_the_baselines_in_an_a_b_a_run() -> None:
-    from benchmarks.runner import drift, ratios
-
     section = {
         "baseline": {"all_pods_exist_s": 10.0, "writes": 5},
         "operator": {"all_pods_exist_s": 15.0, "writes": 9},
