@@ -22,6 +22,9 @@ from typing import Final
 GROUP: Final = "workloads.x-k8s.io"
 V1ALPHA1: Final = "v1alpha1"
 API_VERSION_V1ALPHA1: Final = "workloads.x-k8s.io/v1alpha1"
+V1ALPHA2: Final = "v1alpha2"
+#: The hub and storage version.
+API_VERSION_V1ALPHA2: Final = "workloads.x-k8s.io/v1alpha2"
 
 KIND_ROLE_BASED_GROUP: Final = "RoleBasedGroup"
 KIND_ROLE_BASED_GROUP_SET: Final = "RoleBasedGroupSet"
@@ -29,12 +32,17 @@ KIND_SCALING_ADAPTER: Final = "RoleBasedGroupScalingAdapter"
 KIND_INSTANCE_SET: Final = "InstanceSet"
 KIND_INSTANCE: Final = "Instance"
 KIND_ENGINE_RUNTIME_PROFILE: Final = "ClusterEngineRuntimeProfile"
+KIND_ROLE_INSTANCE_SET: Final = "RoleInstanceSet"
+KIND_ROLE_INSTANCE: Final = "RoleInstance"
+KIND_COORDINATED_POLICY: Final = "CoordinatedPolicy"
 
 #: ``<apiVersion>/<kind>`` strings of the workloads a role can run on (upstream ``*WorkloadType``).
 WORKLOAD_STATEFULSET: Final = "apps/v1/StatefulSet"
 WORKLOAD_DEPLOYMENT: Final = "apps/v1/Deployment"
 WORKLOAD_LEADERWORKERSET: Final = "leaderworkerset.x-k8s.io/v1/LeaderWorkerSet"
 WORKLOAD_INSTANCESET: Final = "workloads.x-k8s.io/v1alpha1/InstanceSet"
+#: The v1alpha2 default workload (a role without the role-workload-type annotation).
+WORKLOAD_ROLEINSTANCESET: Final = "workloads.x-k8s.io/v1alpha2/RoleInstanceSet"
 
 #: Our field manager for server-side apply and the controller name upstream uses in events.
 FIELD_MANAGER: Final = "rbg-operator"
@@ -182,6 +190,18 @@ INSTANCE_PATTERN_STATEFUL: Final = "Stateful"
 INSTANCE_PATTERN_STATELESS: Final = "Stateless"
 #: ``apiVersion/kind`` of a role's workload, recorded by the v1alpha1 -> v1alpha2 conversion.
 ANNOTATION_ROLE_WORKLOAD_TYPE_V2: Final = "rbg.workloads.x-k8s.io/role-workload-type"
+
+# Conversion between v1alpha1 and v1alpha2. The first two are upstream's: a v1alpha1 podGroupPolicy and
+# coordination kept as JSON on the v1alpha2 object. The other two are ours and make the round trip
+# lossless in both directions: what one version cannot express is kept as JSON in an annotation of the
+# other and restored (and the annotation removed) on the way back.
+PREFIX_CONVERSION: Final = "conversion.workloads.x-k8s.io/"
+ANNOTATION_CONVERSION_POD_GROUP_POLICY: Final = "conversion.workloads.x-k8s.io/v1alpha1-pod-group-policy"
+ANNOTATION_CONVERSION_COORDINATION: Final = "conversion.workloads.x-k8s.io/v1alpha1-coordination"
+#: On a v1alpha2 object: v1alpha1 fields with no v1alpha2 home (and which annotations conversion added).
+ANNOTATION_CONVERSION_V1ALPHA1_FIELDS: Final = "conversion.workloads.x-k8s.io/v1alpha1-fields"
+#: On a v1alpha1 object: v1alpha2 fields with no v1alpha1 home.
+ANNOTATION_CONVERSION_V1ALPHA2_FIELDS: Final = "conversion.workloads.x-k8s.io/v1alpha2-fields"
 #: Gang scheduling switches of later releases (they replace ``spec.podGroupPolicy``).
 ANNOTATION_GANG_SCHEDULING_V2: Final = "rbg.workloads.x-k8s.io/group-gang-scheduling"
 ANNOTATION_GANG_SCHEDULING_TIMEOUT_V2: Final = "rbg.workloads.x-k8s.io/group-gang-scheduling-timeout"

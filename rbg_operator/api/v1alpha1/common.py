@@ -75,6 +75,11 @@ class WorkloadSpec(KubeModel):
         """True for workloads.x-k8s.io/v1alpha1 InstanceSet."""
         return self.type_string == keys.WORKLOAD_INSTANCESET
 
+    @property
+    def is_roleinstanceset(self) -> bool:
+        """True for workloads.x-k8s.io/v1alpha2 RoleInstanceSet (the v1alpha2 default)."""
+        return self.type_string == keys.WORKLOAD_ROLEINSTANCESET
+
 
 SUPPORTED_WORKLOADS: tuple[str, ...] = (
     keys.WORKLOAD_STATEFULSET,
