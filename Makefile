@@ -25,10 +25,10 @@ binaries: $(STAMP) ## build (once per machine) the pinned control-plane binaries
 	$(BIN)/rbg-operator devcluster build
 
 crds: $(STAMP) ## regenerate crds/, schemas/ (JSON Schemas for kubeconform) and docs/api.md from the API models
-	$(BIN)/python -m rbg_operator.api.crdgen crds
+	$(BIN)/python -m rbg_operator.gen.crdgen crds
 	cp crds/*.yaml charts/rbg-operator/crds/
-	$(BIN)/python -m rbg_operator.api.jsonschemagen schemas
-	$(BIN)/python -m rbg_operator.api.docgen docs/api.md
+	$(BIN)/python -m rbg_operator.gen.jsonschemagen schemas
+	$(BIN)/python -m rbg_operator.gen.docgen docs/api.md
 
 test: binaries ## run every test: unit, then end-to-end against the devcluster
 	@echo ">> unit tests"

@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 import yaml
 
-from rbg_operator.api import jsonschemagen
+from rbg_operator.gen import jsonschemagen
 from tests.shared_dir import upstream_examples
 from tests.unit.api.cases import INVALID_CASES, InvalidCase, base_rbg
 

@@ -10,10 +10,10 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from rbg_operator.api import crdgen, docgen
 from rbg_operator.api.base import KubeObject
 from rbg_operator.api.structural import check_crd, check_schema
 from rbg_operator.api.v1alpha1 import ROOT_KINDS
+from rbg_operator.gen import crdgen, docgen
 from tests.unit.api.conftest import REPO
 
 KINDS = {k.__name__: k for k in ROOT_KINDS}
@@ -29,12 +29,12 @@ def _schema(kind: str) -> dict[str, Any]:
 
 
 def test_crd_files_are_up_to_date(crd_dir: Path) -> None:
-    assert crdgen.main(["--check", str(crd_dir)]) == 0, "run: python -m rbg_operator.api.crdgen crds"
+    assert crdgen.main(["--check", str(crd_dir)]) == 0, "run: python -m rbg_operator.gen.crdgen crds"
 
 
 def test_api_docs_are_up_to_date() -> None:
     assert docgen.main(["--check", str(REPO / "docs" / "api.md")]) == 0, (
-        "run: python -m rbg_operator.api.docgen docs/api.md"
+        "run: python -m rbg_operator.gen.docgen docs/api.md"
     )
 
 

@@ -11,7 +11,6 @@ from pydantic import ValidationError
 from rbg_operator.api import keys
 from rbg_operator.api.base import percent_or_int_value
 from rbg_operator.api.core import Container, EnvVar, PodTemplateSpec
-from rbg_operator.api.crdgen import build_crd
 from rbg_operator.api.schema_values import apply_defaults
 from rbg_operator.api.v1alpha1 import (
     ROOT_KINDS,
@@ -29,6 +28,7 @@ from rbg_operator.api.v1alpha1 import (
     model_for_kind,
     parse_object,
 )
+from rbg_operator.gen.crdgen import build_crd
 from tests.unit.api.cases import base_profile, base_rbg, base_rbgs, container, role
 from tests.unit.api.conftest import upstream_v1alpha1_docs
 

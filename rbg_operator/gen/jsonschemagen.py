@@ -1,9 +1,9 @@
 """JSON Schemas of the CRDs for offline validation (kubeconform, editors, CI), one file per kind and version
 in kubeconform's layout ``<group>/<kind lowercase>_<version>.json``::
 
-    python -m rbg_operator.api.jsonschemagen schemas                  # from the API models (as crdgen)
-    python -m rbg_operator.api.jsonschemagen --crds crds schemas      # from CRD YAML files instead
-    python -m rbg_operator.api.jsonschemagen --check schemas          # exit 1 if a file is missing or differs
+    python -m rbg_operator.gen.jsonschemagen schemas                  # from the API models (as crdgen)
+    python -m rbg_operator.gen.jsonschemagen --crds crds schemas      # from CRD YAML files instead
+    python -m rbg_operator.gen.jsonschemagen --check schemas          # exit 1 if a file is missing or differs
 
     kubeconform -schema-location default \\
         -schema-location 'schemas/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json' manifests/
@@ -36,8 +36,8 @@ from typing import Any
 
 import yaml
 
-from rbg_operator.api.crdgen import build_crd
 from rbg_operator.api.v1alpha1 import ROOT_KINDS
+from rbg_operator.gen.crdgen import build_crd
 
 JSON = dict[str, Any]
 _SCHEMA_LISTS = ("anyOf", "oneOf", "allOf")
@@ -151,7 +151,7 @@ def _read(path: Path) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(
-        prog="python -m rbg_operator.api.jsonschemagen",
+        prog="python -m rbg_operator.gen.jsonschemagen",
         description="Write JSON Schemas of the CRDs in kubeconform's layout.",
     )
     parser.add_argument("outdir", type=Path, help="directory of the schemas (e.g. schemas)")
@@ -162,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     stale = stale_files(args.outdir, files)
     if args.check:
         for name in stale:
-            print(f"out of date: {args.outdir / name} (run python -m rbg_operator.api.jsonschemagen)")
+            print(f"out of date: {args.outdir / name} (run python -m rbg_operator.gen.jsonschemagen)")
         return 1 if stale else 0
     for name in stale:
         path = args.outdir / name
