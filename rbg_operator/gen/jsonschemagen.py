@@ -1,5 +1,6 @@
-"""JSON Schemas of the CRDs for offline validation (kubeconform, editors, CI), one file per kind and version
-in kubeconform's layout ``<group>/<kind lowercase>_<version>.json``::
+"""JSON Schemas of the CRDs for offline validation (kubeconform, editors, CI), one file per kind and served
+version (a kind served as v1alpha2 and v1alpha1 has two) in kubeconform's layout
+``<group>/<kind lowercase>_<version>.json``::
 
     python -m rbg_operator.gen.jsonschemagen schemas                  # from the API models (as crdgen)
     python -m rbg_operator.gen.jsonschemagen --crds crds schemas      # from CRD YAML files instead
@@ -36,8 +37,7 @@ from typing import Any
 
 import yaml
 
-from rbg_operator.api.v1alpha1 import ROOT_KINDS
-from rbg_operator.gen.crdgen import build_crd
+from rbg_operator.gen.crdgen import build_crds
 
 JSON = dict[str, Any]
 _SCHEMA_LISTS = ("anyOf", "oneOf", "allOf")
@@ -114,7 +114,7 @@ def generate(crds: Iterable[Mapping[str, Any]] | None = None) -> dict[str, str]:
     """Relative path -> JSON text for every served version of ``crds`` (default: the project's CRDs, built
     from the models exactly as ``crdgen`` writes them)."""
     out: dict[str, str] = {}
-    for crd in crds if crds is not None else (build_crd(m) for m in ROOT_KINDS):
+    for crd in crds if crds is not None else build_crds():
         for version in crd["spec"]["versions"]:
             if version.get("served", True) and "openAPIV3Schema" in (version.get("schema") or {}):
                 out[file_path(crd, version["name"])] = render(version_schema(crd, version))

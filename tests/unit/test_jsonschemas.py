@@ -1,6 +1,7 @@
-"""The JSON Schemas in schemas/ (kubeconform layout): exactly what the generator writes, every example of
-ours and every upstream v1alpha1 manifest validates, and what the CRD schema rejects they reject too,
-naming the field (except what only the API server can check: list-map keys, CEL, the webhook)."""
+"""The JSON Schemas in schemas/ (kubeconform layout, one file per kind and served version): exactly what
+the generator writes, every example of ours and every upstream manifest of either version validates against
+the schema of its own version, and what the CRD schema rejects they reject too, naming the field (except
+what only the API server can check: list-map keys, CEL, the webhook)."""
 
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ def _ours(paths: list[Path], version: str | None = None) -> list[tuple[str, dict
 
 
 EXAMPLES = _ours(sorted((ROOT / "examples").glob("*.yaml")))
-UPSTREAM = _ours(sorted(upstream_examples().glob("*.yaml")), "v1alpha1")
+UPSTREAM = _ours(sorted(upstream_examples().glob("*.yaml")))
 SCHEMA_CASES = [c for c in INVALID_CASES if c.server == "schema" and c.id not in LIST_MAP_DUPLICATES]
 
 
@@ -59,11 +60,16 @@ def test_committed_schemas_are_what_the_generator_writes() -> None:
     assert jsonschemagen.stale_files(SCHEMAS, files) == [], "run `make crds`"
     assert sorted(files) == [
         f"{GROUP}/clusterengineruntimeprofile_v1alpha1.json",
+        f"{GROUP}/clusterengineruntimeprofile_v1alpha2.json",
+        f"{GROUP}/coordinatedpolicy_v1alpha2.json",
         f"{GROUP}/instance_v1alpha1.json",
         f"{GROUP}/instanceset_v1alpha1.json",
         f"{GROUP}/rolebasedgroup_v1alpha1.json",
+        f"{GROUP}/rolebasedgroup_v1alpha2.json",
         f"{GROUP}/rolebasedgroupscalingadapter_v1alpha1.json",
+        f"{GROUP}/rolebasedgroupscalingadapter_v1alpha2.json",
         f"{GROUP}/rolebasedgroupset_v1alpha1.json",
+        f"{GROUP}/rolebasedgroupset_v1alpha2.json",
     ]
     # Converting the committed CRD files gives the same schemas as building them from the models.
     assert jsonschemagen.generate(jsonschemagen.load_crds(ROOT / "crds")) == files
@@ -103,9 +109,21 @@ def test_example_validates(name: str, doc: dict[str, Any]) -> None:
     assert [f"{e.json_path}: {e.message}" for e in errors(doc)] == []
 
 
+def test_upstream_manifests_of_both_versions_are_found() -> None:
+    if not UPSTREAM:
+        pytest.skip("../shared/conformance/upstream-examples is not beside the repo")
+    assert {d["apiVersion"] for _, d in UPSTREAM} == {f"{GROUP}/v1alpha1", f"{GROUP}/v1alpha2"}
+
+
 @pytest.mark.parametrize(("name", "doc"), UPSTREAM, ids=[n for n, _ in UPSTREAM])
-def test_upstream_v1alpha1_manifest_validates(name: str, doc: dict[str, Any]) -> None:
+def test_upstream_manifest_validates_against_its_versions_schema(name: str, doc: dict[str, Any]) -> None:
     assert [f"{e.json_path}: {e.message}" for e in errors(doc)] == []
+
+
+def test_a_manifest_of_one_version_fails_the_other_versions_schema() -> None:
+    v2_group = {**base_rbg(), "apiVersion": f"{GROUP}/v1alpha2"}
+    found = errors(v2_group)  # v1alpha1 roles (workload, template) under the v1alpha2 schema
+    assert any("was unexpected" in e.message for e in found), [e.message for e in found]
 
 
 def _role0(**fields: Any) -> dict[str, Any]:
