@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rbg_operator.api.v1alpha1 import RoleBasedGroup
+from rbg_operator.api.convert import to_hub_group
 from rbg_operator.planning.rbg import GroupObserved, plan_group
 
 ROLES = (("router", 1), ("prefill", 2), ("decode", 4))
@@ -59,7 +59,7 @@ def baseline_objects(name: str, namespace: str, version: int = 1) -> list[dict[s
     to the RoleBasedGroup, which the baseline does not have)."""
     doc = group_manifest(name, namespace, version)
     doc["metadata"].update(uid="baseline", generation=version)
-    plan = plan_group(RoleBasedGroup.from_dict(doc), GroupObserved(), "2026-01-01T00:00:00Z")
+    plan = plan_group(to_hub_group(doc), GroupObserved(), "2026-01-01T00:00:00Z")
     out = []
     for m in plan.apply:
         if m.kind == "ControllerRevision":

@@ -176,7 +176,7 @@ def _cmd_placement(args: argparse.Namespace) -> int:
     """Where a group's pods run and whether its placement policy holds (exit 1 when it does not)."""
     import asyncio
 
-    from rbg_operator.api.v1alpha1 import RoleBasedGroup
+    from rbg_operator.api.v1alpha2 import RoleBasedGroup
     from rbg_operator.kube import resources as r
     from rbg_operator.kube.client import KubeClient
     from rbg_operator.planning.placement_report import PlacedPod, placement_report

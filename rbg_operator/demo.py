@@ -43,7 +43,7 @@ def main() -> int:
     rbg = yaml.safe_load(EXAMPLE.read_text())
     name = rbg["metadata"]["name"]
     api = cluster.rest()
-    path = f"/apis/workloads.x-k8s.io/v1alpha1/namespaces/default/rolebasedgroups/{name}"
+    path = f"/apis/workloads.x-k8s.io/v1alpha2/namespaces/default/rolebasedgroups/{name}"
     rbg["metadata"]["namespace"] = "default"
     for _ in range(50):  # the webhook may need a moment to be registered
         try:

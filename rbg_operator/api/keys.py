@@ -191,6 +191,9 @@ INSTANCE_PATTERN_STATELESS: Final = "Stateless"
 #: ``apiVersion/kind`` of a role's workload, recorded by the v1alpha1 -> v1alpha2 conversion.
 ANNOTATION_ROLE_WORKLOAD_TYPE_V2: Final = "rbg.workloads.x-k8s.io/role-workload-type"
 
+#: Role annotations the control plane manages: never copied to the role's workloads or pods.
+SYSTEM_ROLE_ANNOTATIONS: Final = frozenset({ANNOTATION_ROLE_WORKLOAD_TYPE_V2})
+
 # Conversion between v1alpha1 and v1alpha2. The first two are upstream's: a v1alpha1 podGroupPolicy and
 # coordination kept as JSON on the v1alpha2 object. The other two are ours and make the round trip
 # lossless in both directions: what one version cannot express is kept as JSON in an annotation of the

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from rbg_operator.api import keys, v1alpha2
 from rbg_operator.api.errors import (
     ErrorType,
     FieldError,
@@ -34,7 +35,14 @@ from rbg_operator.api.v1alpha1 import (
     RoleBasedGroupSet,
     model_for_kind,
 )
+from rbg_operator.api.v1alpha2 import CoordinatedPolicy
+from rbg_operator.api.v1alpha2 import model_for_kind as v2_model_for_kind
 from rbg_operator.api.validation_group import validate_group_spec
+from rbg_operator.api.validation_v2 import (
+    validate_coordinated_policy,
+    validate_rolebasedgroup_v2,
+    validate_rolebasedgroupset_v2,
+)
 
 #: What the webhook checks beyond the CRD schema and CEL (rendered into docs/api.md).
 WEBHOOK_CHECKS: tuple[str, ...] = (
@@ -54,15 +62,16 @@ WEBHOOK_CHECKS: tuple[str, ...] = (
 
 
 def validate_object(obj: Mapping[str, Any]) -> list[FieldError]:
-    """Parse an object of any v1alpha1 kind and validate it; schema errors become FieldErrors."""
-    model = model_for_kind(str(obj.get("kind", "")))
+    """Parse an object of any kind of either version and validate it; schema errors become FieldErrors."""
+    v2 = obj.get("apiVersion") == keys.API_VERSION_V1ALPHA2
+    model: Any = (v2_model_for_kind if v2 else model_for_kind)(str(obj.get("kind", "")))
     if model is None:
         return [FieldError("kind", f"unsupported kind {obj.get('kind')!r}", ErrorType.NOT_SUPPORTED)]
     try:
         parsed = model.from_dict(obj)
     except ValidationError as exc:
         return from_pydantic(exc)
-    validator: Callable[[Any], list[FieldError]] = _VALIDATORS[type(parsed)]
+    validator: Callable[[Any], list[FieldError]] = (_V2_VALIDATORS if v2 else _VALIDATORS)[type(parsed)]
     return validator(parsed)
 
 
@@ -111,6 +120,16 @@ def validate_engine_runtime_profile(profile: ClusterEngineRuntimeProfile) -> lis
     ]
     return out + duplicates(init, "spec.initContainers", "name") + duplicates(main, "spec.containers", "name")
 
+
+_V2_VALIDATORS: Mapping[type, Callable[[Any], list[FieldError]]] = MappingProxyType(
+    {
+        v1alpha2.RoleBasedGroup: validate_rolebasedgroup_v2,
+        v1alpha2.RoleBasedGroupSet: validate_rolebasedgroupset_v2,
+        v1alpha2.RoleBasedGroupScalingAdapter: validate_scaling_adapter,
+        v1alpha2.ClusterEngineRuntimeProfile: validate_engine_runtime_profile,
+        CoordinatedPolicy: lambda policy: validate_coordinated_policy(policy, None),
+    }
+)
 
 _VALIDATORS: Mapping[type, Callable[[Any], list[FieldError]]] = MappingProxyType(
     {

@@ -49,13 +49,15 @@ PDB = Resource("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets")
 LEASE = Resource("coordination.k8s.io", "v1", "Lease", "leases")
 LWS = Resource("leaderworkerset.x-k8s.io", "v1", "LeaderWorkerSet", "leaderworkersets")
 CRD = Resource("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", False)
-RBG = Resource(WORKLOADS, "v1alpha1", "RoleBasedGroup", "rolebasedgroups")
-RBG_SET = Resource(WORKLOADS, "v1alpha1", "RoleBasedGroupSet", "rolebasedgroupsets")
-RBG_SA = Resource(WORKLOADS, "v1alpha1", "RoleBasedGroupScalingAdapter", "rolebasedgroupscalingadapters")
+# The kinds served in both versions are read and written in v1alpha2, the storage version.
+RBG = Resource(WORKLOADS, "v1alpha2", "RoleBasedGroup", "rolebasedgroups")
+RBG_SET = Resource(WORKLOADS, "v1alpha2", "RoleBasedGroupSet", "rolebasedgroupsets")
+RBG_SA = Resource(WORKLOADS, "v1alpha2", "RoleBasedGroupScalingAdapter", "rolebasedgroupscalingadapters")
+COORDINATED_POLICY = Resource(WORKLOADS, "v1alpha2", "CoordinatedPolicy", "coordinatedpolicies")
 INSTANCESET = Resource(WORKLOADS, "v1alpha1", "InstanceSet", "instancesets")
 INSTANCE = Resource(WORKLOADS, "v1alpha1", "Instance", "instances")
 RUNTIME_PROFILE = Resource(
-    WORKLOADS, "v1alpha1", "ClusterEngineRuntimeProfile", "clusterengineruntimeprofiles", False
+    WORKLOADS, "v1alpha2", "ClusterEngineRuntimeProfile", "clusterengineruntimeprofiles", False
 )
 PODGROUP_COSCHED = Resource("scheduling.x-k8s.io", "v1alpha1", "PodGroup", "podgroups")
 PODGROUP_VOLCANO = Resource("scheduling.volcano.sh", "v1beta1", "PodGroup", "podgroups")

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from rbg_operator.api.v1alpha1 import RoleBasedGroup, RoleBasedGroupScalingAdapter
+from rbg_operator.api.v1alpha2 import RoleBasedGroup, RoleBasedGroupScalingAdapter
 from rbg_operator.kube import clock
 from rbg_operator.kube import resources as r
 from rbg_operator.kube.client import KubeClient

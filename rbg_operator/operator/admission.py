@@ -21,7 +21,19 @@ from rbg_operator.planning import drain
 from rbg_operator.planning.names import scaling_adapter_name
 from rbg_operator.planning.observed import PodView
 
-GROUP, VERSION = "workloads.x-k8s.io", "v1alpha1"
+from .conversion import Converting, ConvertingWebhookServer
+
+GROUP = keys.GROUP
+#: (kind, plural, versions) validated by the webhook; a kind served in both versions is validated in the
+#: version each request uses (messages name that version's fields).
+VALIDATED = (
+    ("RoleBasedGroup", "rolebasedgroups", (keys.V1ALPHA2, keys.V1ALPHA1)),
+    ("RoleBasedGroupSet", "rolebasedgroupsets", (keys.V1ALPHA2, keys.V1ALPHA1)),
+    ("RoleBasedGroupScalingAdapter", "rolebasedgroupscalingadapters", (keys.V1ALPHA2, keys.V1ALPHA1)),
+    ("ClusterEngineRuntimeProfile", "clusterengineruntimeprofiles", (keys.V1ALPHA2, keys.V1ALPHA1)),
+    ("CoordinatedPolicy", "coordinatedpolicies", (keys.V1ALPHA2,)),
+    ("InstanceSet", "instancesets", (keys.V1ALPHA1,)),
+)
 
 
 @dataclass(frozen=True)
@@ -53,12 +65,18 @@ class _ServiceWebhookServer(kopf.WebhookServer):
             }
 
 
+class _ConvertingServiceWebhookServer(Converting, _ServiceWebhookServer):
+    """The in-cluster server with the conversion webhook (reached through the Service)."""
+
+
 async def server(client: KubeClient, ws: WebhookSettings) -> kopf.WebhookServer:
+    """The HTTPS server of the admission and conversion webhooks."""
+    built: kopf.WebhookServer
     if ws.service is not None:
         ns, name = ws.service
         dns = (f"{name}.{ns}.svc", f"{name}.{ns}.svc.cluster.local", f"{name}.{ns}", name)
         files = await ensure_serving_cert(client, dns, (), ws.secret)
-        return _ServiceWebhookServer(
+        built = _ConvertingServiceWebhookServer(
             ws.service,
             443,
             addr=ws.listen,
@@ -67,15 +85,18 @@ async def server(client: KubeClient, ws: WebhookSettings) -> kopf.WebhookServer:
             pkeyfile=str(files.key),
             cadata=files.ca,
         )
-    files = await ensure_serving_cert(client, ("localhost",), (ws.url_host,), ws.secret)
-    return kopf.WebhookServer(
-        addr=ws.listen,
-        port=ws.port,
-        host=ws.url_host,
-        certfile=str(files.cert),
-        pkeyfile=str(files.key),
-        cadata=files.ca,
-    )
+    else:
+        files = await ensure_serving_cert(client, ("localhost",), (ws.url_host,), ws.secret)
+        built = ConvertingWebhookServer(
+            addr=ws.listen,
+            port=ws.port,
+            host=ws.url_host,
+            certfile=str(files.cert),
+            pkeyfile=str(files.key),
+            cadata=files.ca,
+        )
+    built.client = client
+    return built
 
 
 async def _adapter_conflicts(client: KubeClient, new: dict[str, Any], old: dict[str, Any]) -> list[str]:
@@ -180,18 +201,13 @@ def register(registry: kopf.OperatorRegistry) -> None:
         persistent=True,  # kept when an operator exits cleanly: drains must hold during restarts too
         registry=registry,
     )(_drain_before_delete)
-    for kind, plural in (
-        ("RoleBasedGroup", "rolebasedgroups"),
-        ("RoleBasedGroupSet", "rolebasedgroupsets"),
-        ("RoleBasedGroupScalingAdapter", "rolebasedgroupscalingadapters"),
-        ("InstanceSet", "instancesets"),
-        ("ClusterEngineRuntimeProfile", "clusterengineruntimeprofiles"),
-    ):
-        kopf.on.validate(
-            GROUP,
-            VERSION,
-            plural,
-            id=f"validate-{plural}",
-            operations=["CREATE", "UPDATE"],
-            registry=registry,
-        )(_check(kind))
+    for kind, plural, versions in VALIDATED:
+        for version in versions:
+            kopf.on.validate(
+                GROUP,
+                version,
+                plural,
+                id=f"validate-{plural}" if version == keys.V1ALPHA1 else f"validate-{plural}-{version}",
+                operations=["CREATE", "UPDATE"],
+                registry=registry,
+            )(_check(kind))

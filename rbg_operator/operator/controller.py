@@ -13,7 +13,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from rbg_operator.api import keys
-from rbg_operator.api.v1alpha1 import ClusterEngineRuntimeProfile, RoleBasedGroup
+from rbg_operator.api.convert import to_hub_group
+from rbg_operator.api.v1alpha2 import ClusterEngineRuntimeProfile, RoleBasedGroup
 from rbg_operator.kube import clock
 from rbg_operator.kube import resources as r
 from rbg_operator.kube.client import KubeClient
@@ -245,7 +246,7 @@ class Controller:
 
 def _parse_group(obj: dict[str, Any]) -> RoleBasedGroup | None:
     try:
-        return RoleBasedGroup.from_dict(obj)
+        return to_hub_group(obj)  # watched in v1alpha2; either version parses
     except ValidationError as err:
         meta = obj.get("metadata", {})
         log.error("cannot read RoleBasedGroup %s/%s: %s", meta.get("namespace"), meta.get("name"), err)

@@ -9,7 +9,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from rbg_operator.api import keys
-from rbg_operator.api.v1alpha1 import RoleBasedGroupSet
+from rbg_operator.api.convert import to_hub_groupset
+from rbg_operator.api.v1alpha2 import RoleBasedGroupSet
 from rbg_operator.kube import clock
 from rbg_operator.kube import resources as r
 from rbg_operator.kube.client import KubeClient
@@ -38,7 +39,7 @@ def _set_of(obj: dict[str, Any]) -> list[Key]:
 
 def _parse(obj: dict[str, Any]) -> RoleBasedGroupSet | None:
     try:
-        return RoleBasedGroupSet.from_dict(obj)
+        return to_hub_groupset(obj)  # watched in v1alpha2; either version parses
     except ValidationError:
         return None
 

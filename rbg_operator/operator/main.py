@@ -22,6 +22,7 @@ from rbg_operator.kube.webhook_certs import ProvidedSecret, follow_provided
 
 from . import admission, logs
 from .controller import Controller
+from .conversion import Converting
 from .metrics import Metrics
 
 log = logging.getLogger("rbg_operator")
@@ -96,6 +97,8 @@ def build_registry(settings: Settings) -> kopf.OperatorRegistry:
         if rt.settings.webhook is not None:
             server = await admission.server(rt.client, rt.settings.webhook)
             settings.admission.server = server
+            if isinstance(server, Converting):
+                rt.tasks.append(asyncio.create_task(server.keep_configured(), name="crd-conversion"))
             if isinstance(ref := rt.settings.webhook.secret, ProvidedSecret):  # cert-manager renews it
                 pem, ca = Path(str(server.certfile)), server.cadata or b""
                 follow = follow_provided(rt.client, ref, pem, ca, lambda new: setattr(server, "cadata", new))

@@ -16,7 +16,7 @@ from typing import Final
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from rbg_operator.api import keys
-from rbg_operator.api.v1alpha1 import RoleBasedGroup, RoleBasedGroupStatus
+from rbg_operator.api.v1alpha2 import RoleBasedGroup, RoleBasedGroupStatus
 from rbg_operator.planning.plan import Event
 from rbg_operator.planning.timestamps import parse
 

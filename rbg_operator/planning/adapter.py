@@ -10,16 +10,17 @@ from dataclasses import dataclass, field
 from rbg_operator.api import keys
 from rbg_operator.api.children import Manifest
 from rbg_operator.api.meta import ObjectMeta
-from rbg_operator.api.v1alpha1 import RoleBasedGroup, RoleBasedGroupScalingAdapter, RoleSpec
+from rbg_operator.api.v1alpha1 import RoleBasedGroupScalingAdapter
 from rbg_operator.api.v1alpha1.enums import AdapterPhase
 from rbg_operator.api.v1alpha1.scalingadapter import RoleBasedGroupScalingAdapterStatus
+from rbg_operator.api.v1alpha2 import RoleBasedGroup, RoleSpec
 
 from . import names
 from .plan import Event
 
 
 class AdapterManifest(Manifest):
-    api_version: str = "workloads.x-k8s.io/v1alpha1"
+    api_version: str = keys.API_VERSION_V1ALPHA2
     kind: str = "RoleBasedGroupScalingAdapter"
     spec: dict[str, object]
 
@@ -31,7 +32,10 @@ def adapter_manifest(rbg: RoleBasedGroup, role: RoleSpec) -> AdapterManifest:
             {
                 "name": names.scaling_adapter_name(group, role.name),
                 "namespace": ns,
-                "labels": names.role_labels(ns, group, role.name),
+                "labels": {
+                    **((role.scaling_adapter.labels if role.scaling_adapter else None) or {}),
+                    **names.role_labels(ns, group, role.name),
+                },
                 "ownerReferences": [
                     names.owner_reference(
                         rbg.api_version, rbg.kind, group, rbg.metadata.uid or "", controller=False

@@ -17,7 +17,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rbg_operator.api.v1alpha1 import RoleBasedGroup
+from rbg_operator.api.v1alpha2 import RoleBasedGroup
 
 _EPS = 1e-9
 
@@ -76,7 +76,7 @@ def scaling_targets(roles: Sequence[ScaleProgress], max_skew: float) -> dict[str
 def coordinations(rbg: RoleBasedGroup) -> list[tuple[list[str], float | None, float | None, str]]:
     """(roles, rollout maxSkew or None, scaling maxSkew or None, progression) per coordination."""
     out: list[tuple[list[str], float | None, float | None, str]] = []
-    for c in rbg.spec.coordination or []:
+    for c in rbg.coordination or []:
         strategy = c.strategy
         ru = strategy.rolling_update if strategy else None
         sc = strategy.scaling if strategy else None

@@ -13,7 +13,7 @@ from rbg_operator.api.children import (
     VolcanoPodGroupSpec,
 )
 from rbg_operator.api.meta import ObjectMeta
-from rbg_operator.api.v1alpha1 import RoleBasedGroup
+from rbg_operator.api.v1alpha2 import RoleBasedGroup
 
 from . import names
 
@@ -23,7 +23,7 @@ def group_size(rbg: RoleBasedGroup) -> int:
 
 
 def pod_group(rbg: RoleBasedGroup) -> Manifest | None:
-    policy = rbg.spec.pod_group_policy
+    policy = rbg.pod_group_policy
     if policy is None or (policy.kube_scheduling is None and policy.volcano_scheduling is None):
         return None
     ns, group = rbg.metadata.namespace or "", rbg.metadata.name or ""

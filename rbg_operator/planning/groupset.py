@@ -1,7 +1,7 @@
 """One reconcile of a RoleBasedGroupSet (pure): member groups ``<rbgs>-<i>`` for ``i < replicas`` with
-the template's spec (roles, roleTemplates, coordination, podGroupPolicy) and the set's placement
-annotations; members beyond ``replicas`` are deleted; a template change reaches the members one group
-at a time (``groupset-max-unavailable`` groups at a time), each only once the previous ones are Ready."""
+the group template's spec, labels and annotations and the set's placement annotations; members beyond
+``replicas`` are deleted; a template change reaches the members one group at a time
+(``groupset-max-unavailable`` groups at a time), each only once the previous ones are Ready."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from rbg_operator.api import keys
 from rbg_operator.api.children import Manifest
 from rbg_operator.api.meta import ObjectMeta
-from rbg_operator.api.v1alpha1 import RoleBasedGroupSet
-from rbg_operator.api.v1alpha1.rolebasedgroupset import RoleBasedGroupSetStatus
+from rbg_operator.api.v1alpha2 import RoleBasedGroupSet, RoleBasedGroupSetStatus
 
 from . import names
 from .applied import with_hash
@@ -23,7 +22,7 @@ _COPIED = (keys.ANNOTATION_EXCLUSIVE_TOPOLOGY_V1, keys.ANNOTATION_EXCLUSIVE_TOPO
 
 
 class GroupManifest(Manifest):
-    api_version: str = "workloads.x-k8s.io/v1alpha1"
+    api_version: str = keys.API_VERSION_V1ALPHA2
     kind: str = "RoleBasedGroup"
     spec: dict[str, object]
 
@@ -54,13 +53,15 @@ def member_name(rbgs: str, index: int) -> str:
 
 def _manifest(rbgs: RoleBasedGroupSet, index: int, template_hash: str) -> Manifest:
     ns, name = rbgs.metadata.namespace or "", rbgs.metadata.name or ""
-    ann = _copied(rbgs)
+    template = rbgs.spec.group_template
+    ann = {**template.member_annotations, **_copied(rbgs)}
     ann[keys.LABEL_GROUPSET_REVISION_V2] = template_hash
     meta = ObjectMeta.model_validate(
         {
             "name": member_name(name, index),
             "namespace": ns,
             "labels": {
+                **template.member_labels,
                 keys.LABEL_GROUPSET_NAME_V1: name,
                 keys.LABEL_GROUPSET_NAME_V2: name,
                 keys.LABEL_GROUPSET_INDEX_V1: str(index),
@@ -72,7 +73,7 @@ def _manifest(rbgs: RoleBasedGroupSet, index: int, template_hash: str) -> Manife
             ],
         }
     )
-    return with_hash(GroupManifest(metadata=meta, spec=rbgs.spec.template.to_dict_as_given()))
+    return with_hash(GroupManifest(metadata=meta, spec=template.spec.to_dict_as_given()))
 
 
 def plan_groupset(rbgs: RoleBasedGroupSet, members: Sequence[MemberView], now: str) -> ObjectPlan:
@@ -82,15 +83,19 @@ def plan_groupset(rbgs: RoleBasedGroupSet, members: Sequence[MemberView], now: s
     ns, name = rbgs.metadata.namespace or "", rbgs.metadata.name or ""
     template_hash = names.content_hash(
         {
-            "spec": rbgs.spec.template.to_dict_as_given(),
+            "spec": rbgs.spec.group_template.spec.to_dict_as_given(),
             "ann": sorted(_copied(rbgs).items()),
+            "meta": [
+                sorted(rbgs.spec.group_template.member_labels.items()),
+                sorted(rbgs.spec.group_template.member_annotations.items()),
+            ],
         }
     )
     n = rbgs.spec.replicas
     live = {m.index: m for m in members if not m.deleting}
     for index, m in sorted(live.items()):
         if index >= n:
-            plan.delete.append(Deletion("workloads.x-k8s.io/v1alpha1", "RoleBasedGroup", ns, m.name, m.uid))
+            plan.delete.append(Deletion(keys.API_VERSION_V1ALPHA2, "RoleBasedGroup", ns, m.name, m.uid))
     budget_value = (rbgs.metadata.annotations or {}).get(keys.ANNOTATION_GROUPSET_MAX_UNAVAILABLE, "1")
     budget = max(1, int(budget_value)) if budget_value.isdigit() else 1
     kept = [m for i, m in live.items() if i < n]

@@ -12,7 +12,7 @@ from rbg_operator.api.base import percent_or_int_value
 from rbg_operator.api.children import InstanceSetManifest
 from rbg_operator.api.meta import LabelSelector
 from rbg_operator.api.v1alpha1 import ClusterEngineRuntimeProfile
-from rbg_operator.api.v1alpha1.enums import InstanceRestartPolicy, RestartPolicy
+from rbg_operator.api.v1alpha1.enums import InstanceRestartPolicy, RestartPolicy, UpdateStrategyType
 from rbg_operator.api.v1alpha1.instance import InstanceSpec
 from rbg_operator.api.v1alpha1.instanceset import InstanceSetSpec, InstanceSetUpdateStrategy
 
@@ -65,7 +65,7 @@ def components(
                 "name": c.name,
                 "size": c.effective_size,
                 "serviceName": c.service_name or svc,
-                "template": done(c.template.to_dict()),
+                "template": done(c.merged_template().to_dict()),
             }
             for c in role.components
         ]
@@ -74,17 +74,18 @@ def components(
         return [{"name": role.name, "size": 1, "serviceName": svc, "template": done(base)}]
     lws = role.leader_worker_set
     try:
-        leader = merge_pod_template(base, lws.patch_leader_template or {})
-        worker = merge_pod_template(base, lws.patch_worker_template or {})
+        leader = merge_pod_template(base, lws.leader_template_patch or {})
+        worker = merge_pod_template(base, lws.worker_template_patch or {})
     except PatchError as err:
-        raise TemplateError(f"spec.roles[{index}].leaderWorkerSet: {err}") from None
-    env = leader_worker_env(ctx, lws.size)
+        raise TemplateError(f"spec.roles[{index}].leaderWorkerPattern: {err}") from None
+    size = lws.effective_size
+    env = leader_worker_env(ctx, size)
     out = [{"name": keys.COMPONENT_LEADER, "size": 1, "serviceName": svc, "template": done(leader, env=env)}]
-    if lws.size > 1:
+    if size > 1:
         out.append(
             {
                 "name": keys.COMPONENT_WORKER,
-                "size": lws.size - 1,
+                "size": size - 1,
                 "serviceName": svc,
                 "template": done(worker, sidecars=False, env=env),
             }
@@ -106,7 +107,7 @@ def instanceset(
     )
     user = percent_or_int_value(ru.partition, role.replicas, round_up=True) if ru.partition else None
     strategy = InstanceSetUpdateStrategy(
-        type=ru.effective_type,
+        type=UpdateStrategyType(ru.effective_type.value),
         partition=ctx.effective_partition(user) or ru.partition,
         max_unavailable=ru.max_unavailable,
         max_surge=ru.max_surge,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from rbg_operator.api import keys
-from rbg_operator.api.v1alpha1 import RoleBasedGroup, RoleSpec
+from rbg_operator.api.v1alpha2 import RoleBasedGroup, RoleSpec
 
 from . import names
 
@@ -118,7 +118,7 @@ def apply_placement(template: JSON, rbg: RoleBasedGroup, role: RoleSpec) -> None
     if product:
         spec["nodeSelector"] = {**(spec.get("nodeSelector") or {}), keys.LABEL_NODE_GPU_PRODUCT: product}
 
-    policy = rbg.spec.pod_group_policy
+    policy = rbg.pod_group_policy
     if policy is not None and policy.kube_scheduling is not None:
         meta["labels"] = {**(meta.get("labels") or {}), keys.LABEL_POD_GROUP_SCHEDULER_PLUGINS: group}
         if ann.get(keys.ANNOTATION_SCHEDULER_NAME):

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rbg_operator.api import keys
-from rbg_operator.api.v1alpha1 import RoleBasedGroup
+from rbg_operator.api.v1alpha2 import RoleBasedGroup
 
 from . import names
 from .placement import exclusive_key

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from rbg_operator.api.base import KubeModel
 from rbg_operator.api.children import Manifest
-from rbg_operator.api.v1alpha1 import RoleBasedGroupStatus
+from rbg_operator.api.v1alpha2 import RoleBasedGroupStatus
 
 EventType = Literal["Normal", "Warning"]
 

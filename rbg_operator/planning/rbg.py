@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from rbg_operator.api import keys
 from rbg_operator.api.children import ControllerRevision, Manifest
 from rbg_operator.api.meta import ObjectMeta
-from rbg_operator.api.v1alpha1 import ClusterEngineRuntimeProfile, RoleBasedGroup, RoleBasedGroupStatus
+from rbg_operator.api.v1alpha1 import ClusterEngineRuntimeProfile
+from rbg_operator.api.v1alpha2 import RoleBasedGroup, RoleBasedGroupStatus
 
 from . import dependencies, names
 from .adapter import adapter_manifest

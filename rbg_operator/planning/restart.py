@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 from rbg_operator.api import keys
 from rbg_operator.api.meta import Condition
-from rbg_operator.api.v1alpha1 import RoleBasedGroup, RoleBasedGroupStatus
 from rbg_operator.api.v1alpha1.enums import RestartPolicy
+from rbg_operator.api.v1alpha2 import RoleBasedGroup, RoleBasedGroupStatus
 
 from .observed import PodView, WorkloadView
 from .plan import Deletion, Event

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from rbg_operator.api import keys
 from rbg_operator.api.meta import Condition
-from rbg_operator.api.v1alpha1 import RoleBasedGroup, RoleBasedGroupStatus, RoleStatus
+from rbg_operator.api.v1alpha2 import RoleBasedGroup, RoleBasedGroupStatus, RoleStatus
 
 from .observed import WorkloadView
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rbg_operator.api import keys
-from rbg_operator.api.v1alpha1 import RoleBasedGroup
+from rbg_operator.api.v1alpha2 import RoleBasedGroup
 
 from . import dependencies, names
 from .observed import WorkloadView

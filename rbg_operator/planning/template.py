@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from rbg_operator.api import keys
-from rbg_operator.api.v1alpha1 import ClusterEngineRuntimeProfile, RoleBasedGroup, RoleSpec
+from rbg_operator.api.v1alpha1 import ClusterEngineRuntimeProfile
+from rbg_operator.api.v1alpha2 import RoleBasedGroup, RoleSpec
 
 from . import names
 from .placement import apply_placement
@@ -42,12 +43,15 @@ def base_template(rbg: RoleBasedGroup, index: int) -> JSON:
         found = [t for t in rbg.spec.role_templates or [] if t.name == role.template_ref.name]
         if not found:
             raise TemplateError(
-                f"spec.roles[{index}].templateRef.name: no roleTemplate named {role.template_ref.name!r}"
+                f"spec.roles[{index}].{role.pattern_field}.templateRef.name: "
+                f"no roleTemplate named {role.template_ref.name!r}"
             )
         try:
             return dict(merge_pod_template(found[0].template.to_dict(), role.template_patch or {}))
         except PatchError as err:
-            raise TemplateError(f"spec.roles[{index}].templatePatch: {err}") from None
+            raise TemplateError(
+                f"spec.roles[{index}].{role.pattern_field}.templateRef.patch: {err}"
+            ) from None
     if role.template is None:
         return {"spec": {"containers": []}}
     return role.template.to_dict()
@@ -208,10 +212,10 @@ def role_templates(
         return RoleTemplates(finish(base, rbg, role, index, profiles, sidecars=True, selector=selector))
     lws = role.leader_worker_set
     try:
-        leader = merge_pod_template(base, (lws.patch_leader_template if lws else None) or {})
-        worker = merge_pod_template(base, (lws.patch_worker_template if lws else None) or {})
+        leader = merge_pod_template(base, (lws.leader_template_patch if lws else None) or {})
+        worker = merge_pod_template(base, (lws.worker_template_patch if lws else None) or {})
     except PatchError as err:
-        raise TemplateError(f"spec.roles[{index}].leaderWorkerSet: {err}") from None
+        raise TemplateError(f"spec.roles[{index}].leaderWorkerPattern: {err}") from None
     return RoleTemplates(
         main=finish(leader, rbg, role, index, profiles, sidecars=True, selector=selector),
         worker=finish(worker, rbg, role, index, profiles, sidecars=False, selector=selector),

@@ -34,7 +34,7 @@ from rbg_operator.api.children import (
 )
 from rbg_operator.api.meta import LabelSelector, ObjectMeta
 from rbg_operator.api.pod import PodTemplateSpec
-from rbg_operator.api.v1alpha1 import RoleBasedGroup, RoleSpec
+from rbg_operator.api.v1alpha2 import RoleBasedGroup, RoleSpec
 
 from . import names
 from .template import DISCOVERY_KEY, RoleTemplates
@@ -94,7 +94,11 @@ class RoleContext:
                 keys.LABEL_ROLE_REVISION_V2_FMT.format(role=self.role.name): self.role_hash,
             }
             annotations = {
-                **(self.role.annotations or {}),
+                **{
+                    k: v
+                    for k, v in (self.role.annotations or {}).items()
+                    if k not in keys.SYSTEM_ROLE_ANNOTATIONS
+                },
                 keys.ANNOTATION_ROLE_SIZE_V1: str(self.role.replicas),
                 keys.ANNOTATION_ROLE_SIZE_V2: str(self.role.replicas),
             }
@@ -169,7 +173,7 @@ def deployment(ctx: RoleContext, templates: RoleTemplates) -> Deployment:
 
 def leaderworkerset(ctx: RoleContext, templates: RoleTemplates) -> LeaderWorkerSet:
     role, ru = ctx.role, _rolling(ctx.role)
-    size = role.leader_worker_set.size if role.leader_worker_set else 1
+    size = role.leader_worker_set.effective_size if role.leader_worker_set else 1
     rollout = None
     if ru is not None:
         partition = ctx.effective_partition(

@@ -50,7 +50,16 @@ RESOURCES: dict[str, tuple[str, str, bool]] = {
         "clusterengineruntimeprofiles",
         False,
     ),
+    "CoordinatedPolicy": ("/apis/workloads.x-k8s.io/v1alpha2", "coordinatedpolicies", True),
 }
+#: Kinds of workloads.x-k8s.io: the version in a path follows the object's apiVersion (or ``version``).
+WORKLOADS_GROUP = "/apis/workloads.x-k8s.io/"
+
+
+def _version(obj: dict[str, Any]) -> str | None:
+    """The version of a workloads.x-k8s.io object (its path must name the version of its body)."""
+    group, _, version = str(obj.get("apiVersion", "")).rpartition("/")
+    return version if group == "workloads.x-k8s.io" else None
 
 
 class WaitTimeout(AssertionError):
@@ -61,14 +70,20 @@ class WaitTimeout(AssertionError):
 class Kube:
     rest: Rest
 
-    def path(self, kind: str, namespace: str | None = None, name: str | None = None) -> str:
+    def path(
+        self, kind: str, namespace: str | None = None, name: str | None = None, version: str | None = None
+    ) -> str:
         prefix, plural, namespaced = RESOURCES[kind]
+        if version and prefix.startswith(WORKLOADS_GROUP):
+            prefix = WORKLOADS_GROUP + version
         p = prefix + (f"/namespaces/{namespace}" if namespaced and namespace else "") + f"/{plural}"
         return p + (f"/{name}" if name else "")
 
-    def get(self, kind: str, name: str, namespace: str | None = None) -> dict[str, Any] | None:
+    def get(
+        self, kind: str, name: str, namespace: str | None = None, version: str | None = None
+    ) -> dict[str, Any] | None:
         try:
-            return dict(self.rest.request("GET", self.path(kind, namespace, name)))
+            return dict(self.rest.request("GET", self.path(kind, namespace, name, version)))
         except ApiError as err:
             if err.status == 404:
                 return None
@@ -82,7 +97,7 @@ class Kube:
 
     def create(self, obj: dict[str, Any], namespace: str | None = None) -> dict[str, Any]:
         ns = namespace or obj.get("metadata", {}).get("namespace")
-        return dict(self.rest.request("POST", self.path(obj["kind"], ns), obj))
+        return dict(self.rest.request("POST", self.path(obj["kind"], ns, version=_version(obj)), obj))
 
     def apply(
         self, obj: dict[str, Any], namespace: str | None = None, manager: str = "e2e"
@@ -90,7 +105,8 @@ class Kube:
         ns = namespace or obj.get("metadata", {}).get("namespace")
         if ns and RESOURCES[obj["kind"]][2]:
             obj = {**obj, "metadata": {**obj["metadata"], "namespace": ns}}
-        return dict(self.rest.apply(self.path(obj["kind"], ns, obj["metadata"]["name"]), obj, manager))
+        path = self.path(obj["kind"], ns, obj["metadata"]["name"], _version(obj))
+        return dict(self.rest.apply(path, obj, manager))
 
     def patch(
         self,
@@ -100,13 +116,14 @@ class Kube:
         body: dict[str, Any],
         subresource: str = "",
         patch_type: str = "merge",
+        version: str | None = None,
     ) -> dict[str, Any]:
         ctype = {
             "merge": "application/merge-patch+json",
             "strategic": "application/strategic-merge-patch+json",
             "json": "application/json-patch+json",
         }[patch_type]
-        path = self.path(kind, namespace, name) + (f"/{subresource}" if subresource else "")
+        path = self.path(kind, namespace, name, version) + (f"/{subresource}" if subresource else "")
         return dict(self.rest.request("PATCH", path, body, content_type=ctype))
 
     def delete(

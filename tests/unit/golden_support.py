@@ -22,6 +22,7 @@ from rbg_operator.kube.views import object_view, revision_view, workload_view
 from rbg_operator.planning.rbg import GroupObserved, plan_group
 from rbg_operator.planning.workloads import KIND_API
 from tests.shared_dir import REPO, upstream_examples
+from tests.unit.hub import hub_group
 
 #: The RoleBasedGroup apiVersions ``planned_children`` takes; the others are skipped with a reason.
 SUPPORTED = frozenset({keys.API_VERSION_V1ALPHA1})
@@ -42,7 +43,7 @@ def planned_children(doc: dict[str, Any], profiles: Sequence[dict[str, Any]]) ->
     as dumped with ``to_dict()``, sorted by (apiVersion, kind, name)."""
     data = {**doc, "metadata": fixed_metadata(doc)}
     data.pop("status", None)
-    group = RoleBasedGroup.from_dict(data)
+    group = hub_group(data)
     by_name = {p.metadata.name or "": p for p in (ClusterEngineRuntimeProfile.from_dict(d) for d in profiles)}
     return sorted(
         (m.to_dict() for m in converge(group, by_name)),

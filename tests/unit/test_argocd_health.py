@@ -20,6 +20,7 @@ from rbg_operator.planning.groupset import MemberView, plan_groupset
 from rbg_operator.planning.instanceset import plan_instance_set
 from rbg_operator.planning.observed import ContainerView, PodView
 from rbg_operator.planning.rbg import GroupObserved, plan_group
+from tests.unit.hub import hub_group, hub_groupset
 from tests.unit.planning.test_instanceset import inst, iset, rev_of, revision, template
 from tests.unit.planning.test_rbg_plan import NOW, PD, converge, rbg, role, with_meta
 
@@ -95,7 +96,7 @@ def _bumped(group: RoleBasedGroup, **role_edits: Any) -> RoleBasedGroup:
         r.update(role_edits.get(r["name"], {}))
     raw = {**group.to_dict(), "spec": spec}
     raw["metadata"]["generation"] = (group.metadata.generation or 0) + 1
-    return RoleBasedGroup.from_dict(raw)
+    return hub_group(raw)
 
 
 def _crashed(name: str, role_name: str) -> PodView:
@@ -146,7 +147,7 @@ def _rbg_cases() -> list[Any]:
             ),
         ]
     )
-    failed_then_edited = RoleBasedGroup.from_dict(
+    failed_then_edited = hub_group(
         {**failed, "metadata": {**failed["metadata"], "generation": failed["metadata"]["generation"] + 1}}
     )
     return [
@@ -246,7 +247,7 @@ def test_group_health_edge_cases(obj: dict[str, Any], status: str, message: str)
 
 def _set(replicas: int, generation: int = 1, image: str = "v1") -> RoleBasedGroupSet:
     tpl = {"spec": {"containers": [{"name": "c", "image": image}]}}
-    return RoleBasedGroupSet.from_dict(
+    return hub_groupset(
         {
             "apiVersion": "workloads.x-k8s.io/v1alpha1",
             "kind": "RoleBasedGroupSet",

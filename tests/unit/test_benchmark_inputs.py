@@ -5,14 +5,14 @@ from __future__ import annotations
 from benchmarks.groups import PODS_PER_GROUP, baseline_objects, changed_objects, group_manifest
 from benchmarks.runner import drift, ratios
 from benchmarks.writecost import group_status
-from rbg_operator.api.v1alpha1 import RoleBasedGroup
+from tests.unit.hub import hub_group
 
 
 def test_write_cost_statuses_are_valid_and_all_different() -> None:
     manifest = group_manifest("pd-0", "ns")
     statuses = [group_status(i) for i in range(10)]
     for status in statuses:
-        rbg = RoleBasedGroup.from_dict({**manifest, "status": status})
+        rbg = hub_group({**manifest, "status": status})
         assert rbg.status is not None
         assert [s.name for s in rbg.status.role_statuses] == ["router", "prefill", "decode"]
     assert len({repr(s) for s in statuses}) == len(statuses)  # no write is a no-op

@@ -47,7 +47,7 @@ REVIEWED = {
     ("", "events"): "create patch",
     ("admissionregistration.k8s.io", "validatingwebhookconfigurations"): "create get list patch watch",
     ("admissionregistration.k8s.io", "mutatingwebhookconfigurations"): "create get list patch watch",
-    ("apiextensions.k8s.io", "customresourcedefinitions"): "get list watch",
+    ("apiextensions.k8s.io", "customresourcedefinitions"): "get list patch watch",
     ("coordination.k8s.io", "leases"): "create get update",
     ("", "secrets"): "create get update",
 }

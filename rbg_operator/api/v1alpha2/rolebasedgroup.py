@@ -157,6 +157,15 @@ class RoleSpec(KubeModel):
         return self.workload.type_string
 
     @property
+    def pattern_field(self) -> str:
+        """The JSON name of the role's pattern (standalonePattern when none is set), for messages."""
+        if self.leader_worker_pattern is not None:
+            return "leaderWorkerPattern"
+        if self.custom_components_pattern is not None:
+            return "customComponentsPattern"
+        return "standalonePattern"
+
+    @property
     def pattern(self) -> StandalonePattern | LeaderWorkerPattern | CustomComponentsPattern | None:
         """The role's one pattern, if any."""
         return self.leader_worker_pattern or self.custom_components_pattern or self.standalone_pattern

@@ -7,6 +7,7 @@ from typing import Any
 from rbg_operator.api import keys
 from rbg_operator.api.v1alpha1 import RoleBasedGroup, RoleBasedGroupScalingAdapter
 from rbg_operator.planning.adapter import adapter_manifest, plan_adapter, pod_selector
+from tests.unit.hub import hub_group
 
 T0 = "2026-01-01T00:00:00Z"
 
@@ -14,7 +15,7 @@ T0 = "2026-01-01T00:00:00Z"
 def rbg() -> RoleBasedGroup:
     lws = {"apiVersion": "leaderworkerset.x-k8s.io/v1", "kind": "LeaderWorkerSet"}
     tpl = {"spec": {"containers": [{"name": "c", "image": "x"}]}}
-    return RoleBasedGroup.from_dict(
+    return hub_group(
         {
             "metadata": {"name": "g", "namespace": "ns", "uid": "G"},
             "spec": {

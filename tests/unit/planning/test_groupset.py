@@ -5,13 +5,14 @@ from __future__ import annotations
 from rbg_operator.api import keys
 from rbg_operator.api.v1alpha1 import RoleBasedGroupSet
 from rbg_operator.planning.groupset import MemberView, plan_groupset
+from tests.unit.hub import hub_groupset
 
 T0 = "2026-01-01T00:00:00Z"
 
 
 def rbgs(replicas: int, image: str = "v1", annotations: dict[str, str] | None = None) -> RoleBasedGroupSet:
     tpl = {"spec": {"containers": [{"name": "c", "image": image}]}}
-    return RoleBasedGroupSet.from_dict(
+    return hub_groupset(
         {
             "metadata": {"name": "s", "namespace": "ns", "uid": "S", "annotations": annotations or {}},
             "spec": {"replicas": replicas, "template": {"roles": [{"name": "r", "template": tpl}]}},

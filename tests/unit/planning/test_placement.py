@@ -12,6 +12,7 @@ from rbg_operator.planning import names
 from rbg_operator.planning.gang import pod_group
 from rbg_operator.planning.placement import apply_placement
 from rbg_operator.planning.placement_report import PlacedPod, placement_report
+from tests.unit.hub import hub_group
 
 KEY = "topology.rbg.workloads.x-k8s.io/nvlink-domain"
 UID = names.group_unique_key("ns", "g")
@@ -28,7 +29,7 @@ def group(
             **extra,
         }
 
-    return RoleBasedGroup.from_dict(
+    return hub_group(
         {
             "metadata": {"name": "g", "namespace": "ns", "annotations": annotations},
             "spec": {

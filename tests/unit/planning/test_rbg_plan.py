@@ -16,12 +16,13 @@ from rbg_operator.api.v1alpha1 import ClusterEngineRuntimeProfile, RoleBasedGrou
 from rbg_operator.kube.views import object_view, revision_view, workload_view
 from rbg_operator.planning.observed import WorkloadView
 from rbg_operator.planning.rbg import REVISION_HISTORY, GroupObserved, plan_group
+from tests.unit.hub import hub_group
 
 NOW = "2026-11-24T00:00:00Z"
 
 
 def rbg(roles: list[dict[str, Any]], **spec: Any) -> RoleBasedGroup:
-    return RoleBasedGroup.from_dict(
+    return hub_group(
         {
             "apiVersion": "workloads.x-k8s.io/v1alpha1",
             "kind": "RoleBasedGroup",
@@ -125,7 +126,7 @@ def test_dependent_waits_while_dependency_not_ready() -> None:
 def test_image_change_touches_only_that_role() -> None:
     observed, group, _ = converge(rbg(PD))
     spec = group.spec.to_dict()
-    spec["roles"][2]["template"]["spec"]["containers"][0]["image"] = "img-decode:2"
+    spec["roles"][2]["standalonePattern"]["template"]["spec"]["containers"][0]["image"] = "img-decode:2"
     changed = group.model_copy(update={"spec": type(group.spec).from_dict(spec)})
     plan = plan_group(changed, observed, NOW)
     assert [n for k, n in kinds(plan.apply) if k == "StatefulSet"] == ["g-decode"]

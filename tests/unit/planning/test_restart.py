@@ -10,6 +10,7 @@ from rbg_operator.api.v1alpha1 import RoleBasedGroup
 from rbg_operator.planning.observed import ContainerView, PodView, WorkloadView
 from rbg_operator.planning.restart import BACKOFF_BASE, plan_restarts
 from rbg_operator.planning.timestamps import format_ts, parse
+from tests.unit.hub import hub_group
 
 T0 = "2026-01-01T00:00:00Z"
 
@@ -19,7 +20,7 @@ def at(s: float) -> str:
 
 
 def rbg(policy: str, status: dict[str, Any] | None = None, generation: int = 1) -> RoleBasedGroup:
-    return RoleBasedGroup.from_dict(
+    return hub_group(
         {
             "metadata": {
                 "name": "g",

@@ -9,6 +9,7 @@ from rbg_operator.api import keys
 from rbg_operator.api.meta import Condition
 from rbg_operator.api.v1alpha1 import RoleBasedGroup, RoleBasedGroupStatus
 from rbg_operator.planning.status import with_kstatus
+from tests.unit.hub import hub_group
 
 T0, T1 = "2026-01-01T00:00:00Z", "2026-01-01T00:05:00Z"
 
@@ -30,7 +31,7 @@ def group(status: dict[str, Any] | None = None, generation: int = 1) -> RoleBase
     }
     if status is not None:
         obj["status"] = status
-    return RoleBasedGroup.from_dict(obj)
+    return hub_group(obj)
 
 
 def cond(ctype: str, ok: bool, reason: str = "R", message: str = "") -> Condition:
