@@ -96,7 +96,26 @@ async def server(client: KubeClient, ws: WebhookSettings) -> kopf.WebhookServer:
             cadata=files.ca,
         )
     built.client = client
+    built.answered_elsewhere = answered_elsewhere
     return built
+
+
+def _handler_id(plural: str, version: str) -> str:
+    return f"validate-{plural}" if version == keys.V1ALPHA1 else f"validate-{plural}-{version}"
+
+
+#: Webhook id -> the versions its kind is validated in.
+_VERSIONS_BY_ID = {_handler_id(p, v): (v, versions) for _, p, versions in VALIDATED for v in versions}
+
+
+def answered_elsewhere(webhook: str, requested: str) -> bool:
+    """A request of a kind served in both versions is validated once, by the webhook of the version the
+    request used (its messages name that version's fields); the other webhook allows it."""
+    found = _VERSIONS_BY_ID.get(webhook)
+    if found is None or not requested:
+        return False
+    version, versions = found
+    return requested != version and requested in versions
 
 
 async def _adapter_conflicts(client: KubeClient, new: dict[str, Any], old: dict[str, Any]) -> list[str]:
@@ -207,7 +226,7 @@ def register(registry: kopf.OperatorRegistry) -> None:
                 GROUP,
                 version,
                 plural,
-                id=f"validate-{plural}" if version == keys.V1ALPHA1 else f"validate-{plural}-{version}",
+                id=_handler_id(plural, version),
                 operations=["CREATE", "UPDATE"],
                 registry=registry,
             )(_check(kind))

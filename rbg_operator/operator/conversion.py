@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 import kopf
@@ -44,17 +44,34 @@ def review(body: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _allowed(body: Mapping[str, Any]) -> dict[str, Any]:
+    uid = (body.get("request") or {}).get("uid", "")
+    return {
+        "apiVersion": body.get("apiVersion", "admission.k8s.io/v1"),
+        "kind": "AdmissionReview",
+        "response": {"uid": uid, "allowed": True},
+    }
+
+
 class Converting:
-    """Mixin for a kopf webhook server: answers ConversionReviews itself and configures the CRDs with
-    each client config the server yields."""
+    """Mixin for a kopf webhook server: answers ConversionReviews itself, configures the CRDs with each
+    client config the server yields, and lets ``answered_elsewhere(webhook id, requested version)``
+    allow an admission review at once that another webhook validates in the version the request used
+    (kopf registers every webhook with matchPolicy Equivalent, so each version's webhook sees every
+    request)."""
 
     client: KubeClient | None = None
+    answered_elsewhere: Callable[[str, str], bool] | None = None
     _config: Mapping[str, Any] | None = None
 
     async def __call__(self, fn: Any) -> AsyncIterator[Any]:
         async def serve(data: Any, **kwargs: Any) -> Any:
             if isinstance(data, dict) and data.get("kind") == "ConversionReview":
                 return await asyncio.to_thread(review, data)
+            if isinstance(data, dict) and self.answered_elsewhere is not None:
+                version = ((data.get("request") or {}).get("requestKind") or {}).get("version", "")
+                if self.answered_elsewhere(str(kwargs.get("webhook") or ""), str(version)):
+                    return _allowed(data)
             return await fn(data, **kwargs)
 
         async for config in super().__call__(serve):  # type: ignore[misc]
