@@ -1,7 +1,8 @@
 """The RoleBasedGroupScalingAdapter controller: binds each adapter to its role, carries the adapter's
 replicas (set by an HPA, KEDA or ``kubectl scale``) to the role through server-side apply under a field
 manager of its own (so a GitOps apply that leaves replicas out does not take them back), and reports
-the role's replicas and pod selector for the scale subresource."""
+the role's replicas and pod selector for the scale subresource. Its writes are a Plan (planning.adapter),
+carried out by the one executor."""
 
 from __future__ import annotations
 
@@ -15,18 +16,16 @@ from rbg_operator.api.v1alpha2 import RoleBasedGroup, RoleBasedGroupScalingAdapt
 from rbg_operator.kube import clock
 from rbg_operator.kube import resources as r
 from rbg_operator.kube.client import KubeClient
-from rbg_operator.kube.executor import ObjectRef, post_event
+from rbg_operator.kube.executor import ObjectRef, execute
 from rbg_operator.kube.informer import Informer, lookup
-from rbg_operator.planning.adapter import plan_adapter
-from rbg_operator.planning.names import owner_reference
+from rbg_operator.planning.adapter import adapter_plan
 
 from .logs import LogContext
 from .metrics import Metrics
 from .queue import WorkQueue
-from .workers import start_controller, stop_tasks
+from .workers import report, start_controller, stop_tasks
 
 Key = tuple[str, str, str]  # ("adapter", namespace, name) or ("group", namespace, name)
-SCALING_MANAGER = "rbg-operator-scaling"
 
 
 def _keys(obj: dict[str, Any]) -> list[Key]:
@@ -101,37 +100,13 @@ class AdapterController:
         if adapter is None:
             return None
         rbg = self._group((ns, adapter.spec.scale_target_ref.name))
-        now = clock.now()
-        step = plan_adapter(adapter, rbg, now)
-        meta: dict[str, Any] = {"name": name, "namespace": ns}
-        base: dict[str, Any] = {"apiVersion": adapter.api_version, "kind": adapter.kind, "metadata": meta}
-        if rbg is not None and (step.adopt or step.set_spec_replicas is not None):
-            body: dict[str, Any] = {**base, "metadata": dict(meta)}
-            if step.adopt:
-                owner = owner_reference(
-                    rbg.api_version, rbg.kind, rbg.metadata.name or "", rbg.metadata.uid or "", False
-                )
-                body["metadata"]["ownerReferences"] = [owner]
-            if step.set_spec_replicas is not None:
-                body["spec"] = {"replicas": step.set_spec_replicas}
-            written = await self.client.apply(r.RBG_SA, body, field_manager=SCALING_MANAGER)
-            for inf in self.adapters:
-                inf.observe(written)
-        if rbg is not None and step.set_role_replicas is not None:
-            role = adapter.spec.scale_target_ref.role
-            patch = {
-                "apiVersion": rbg.api_version,
-                "kind": rbg.kind,
-                "metadata": {"name": rbg.metadata.name, "namespace": ns},
-                "spec": {"roles": [{"name": role, "replicas": step.set_role_replicas}]},
-            }
-            await self.client.apply(r.RBG, patch, field_manager=SCALING_MANAGER)
-        if step.status is not None:
-            written = await self.client.apply(
-                r.RBG_SA, {**base, "status": step.status.to_dict()}, subresource="status"
-            )
-            for inf in self.adapters:
-                inf.observe(written)
-        ref = ObjectRef(r.RBG_SA, ns, name, adapter.metadata.uid or "")
-        await asyncio.gather(*(post_event(self.client, ref, e) for e in step.events))
-        return None
+        plan = adapter_plan(adapter, rbg, clock.now())
+        if plan.empty:
+            return plan.requeue_after
+        outcome = await execute(self.client, ObjectRef(r.RBG_SA, ns, name, adapter.metadata.uid or ""), plan)
+        report(self.metrics, ns, outcome, plan.events)
+        for written in [*outcome.applied, *([outcome.status] if outcome.status is not None else [])]:
+            if written.get("kind") == r.RBG_SA.kind:
+                for inf in self.adapters:
+                    inf.observe(written)
+        return plan.requeue_after

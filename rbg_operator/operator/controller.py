@@ -14,16 +14,17 @@ from pydantic import ValidationError
 
 from rbg_operator.api import keys
 from rbg_operator.api.convert import to_hub_group
-from rbg_operator.api.v1alpha2 import ClusterEngineRuntimeProfile, RoleBasedGroup
+from rbg_operator.api.v1alpha2 import ClusterEngineRuntimeProfile, RoleBasedGroup, RoleBasedGroupStatus
 from rbg_operator.kube import clock
 from rbg_operator.kube import resources as r
 from rbg_operator.kube.client import KubeClient
-from rbg_operator.kube.executor import ObjectRef, execute
+from rbg_operator.kube.executor import ObjectRef, execute, workload_resource
 from rbg_operator.kube.informer import Informer, lookup
 from rbg_operator.kube.views import object_view, pod_view, revision_view, workload_view
-from rbg_operator.planning.observed import ObjectView, PodView, RevisionView, WorkloadView
+from rbg_operator.planning import kinds
+from rbg_operator.planning.observed import GroupObserved, ObjectView, PodView, RevisionView, WorkloadView
 from rbg_operator.planning.plan import Plan
-from rbg_operator.planning.rbg import GroupObserved, plan_group
+from rbg_operator.planning.rbg import plan_group
 from rbg_operator.planning.status import only_counts_changed
 
 from .adapters import AdapterController
@@ -91,16 +92,13 @@ class Controller:
         self.workloads: list[Informer[WorkloadView, GroupKey]] = []
         self.objects: list[Informer[ObjectView, GroupKey]] = []
         self.revisions: list[Informer[RevisionView, GroupKey]] = []
-        self.lws: list[Informer[WorkloadView, GroupKey]] = []
         self.pods: list[Informer[PodView | None, GroupKey]] = []
         scopes: list[str | None] = list(self.namespaces) or [None]
         for ns in scopes:
             self.groups.append(self._informer(r.RBG, _parse_group, _self_key, None, ns, at_once=True))
-            for res in (r.STATEFULSET, r.DEPLOYMENT, r.LWS, r.INSTANCESET):
-                inf = self._informer(res, workload_view, _group_of, CHILD_SELECTOR, ns)
-                self.workloads.append(inf)
-                if res is r.LWS:
-                    self.lws.append(inf)
+            for kind in kinds.KINDS.values():  # every workload kind of the registry
+                res = workload_resource(kind)
+                self.workloads.append(self._informer(res, workload_view, _group_of, CHILD_SELECTOR, ns))
             for res in (r.SERVICE, r.CONFIGMAP, r.PDB, r.PODGROUP_COSCHED, r.PODGROUP_VOLCANO, r.RBG_SA):
                 self.objects.append(self._informer(res, object_view, _group_of, CHILD_SELECTOR, ns))
             # The group's own revisions only: its StatefulSets' revisions carry the group labels too.
@@ -138,6 +136,9 @@ class Controller:
 
     def _batch(self, key: GroupKey) -> None:
         self.queue.add_within(key, self.batch_s)
+
+    def _children(self) -> list[Informer[Any, GroupKey]]:
+        return [*self.workloads, *self.objects]
 
     def _all_informers(self) -> list[Informer[Any, GroupKey]]:
         return [*self.groups, *self.workloads, *self.objects, *self.revisions, *self.pods, self.profiles]
@@ -196,12 +197,13 @@ class Controller:
             objects=[o for inf in self.objects for o in inf.by_owner(key)],
             revisions=[v for inf in self.revisions for v in inf.by_owner(key)],
             profiles={p.metadata.name or "": p for p in self.profiles.all()},
-            lws_available=all(i.available for i in self.lws),
-            absent_apis=frozenset(i.resource.api_version for i in self.objects if not i.available),
+            absent_apis=frozenset(i.resource.api_version for i in self._children() if not i.available),
             pods=[p for inf in self.pods for p in inf.by_owner(key) if p is not None],
         )
 
-    def _hold_status(self, key: GroupKey, rbg: RoleBasedGroup, plan: Plan) -> float | None:
+    def _hold_status(
+        self, key: GroupKey, rbg: RoleBasedGroup, plan: Plan[RoleBasedGroupStatus]
+    ) -> float | None:
         """Seconds to wait before writing a status whose only news is replica counts, so that a burst of
         pod changes makes one write per STATUS_COALESCE_S instead of one each; None: write now. Condition
         changes, spec changes and anything else in the plan are never held."""

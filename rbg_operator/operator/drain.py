@@ -1,7 +1,8 @@
 """The drain controller: watches pods of drain-enabled roles (server-side label selector), admits new
 pods to service (the in-service readiness gate), probes draining pods' HTTP drain endpoints, and marks a
 drain finished (reported, probe, timeout), which wakes the StatefulSet/ReplicaSet controllers whose
-deletion the webhook refused. Abandoned drains are put back in service."""
+deletion the webhook refused. Abandoned drains are put back in service. Its pod patches are a Plan
+(planning.drain), carried out by the one executor."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from rbg_operator.api import keys
 from rbg_operator.kube import clock
 from rbg_operator.kube import resources as r
 from rbg_operator.kube.client import KubeClient
-from rbg_operator.kube.executor import patch_pod
+from rbg_operator.kube.executor import ObjectRef, execute
 from rbg_operator.kube.informer import Informer, lookup
 from rbg_operator.kube.views import pod_view
 from rbg_operator.planning import drain
@@ -24,7 +25,7 @@ from rbg_operator.planning.observed import PodView
 from .logs import LogContext
 from .metrics import Metrics
 from .queue import WorkQueue
-from .workers import start_controller, stop_tasks
+from .workers import report, start_controller, stop_tasks
 
 log = logging.getLogger(__name__)
 Key = tuple[str, str]
@@ -92,14 +93,16 @@ class DrainController:
             return None
         now = clock.now()
         probe_ok = await self.probe(pod) if drain.phase(pod) is drain.Phase.DRAINING else None
-        step = drain.drain_step(pod, now, probe_ok)
-        for patch in step.patches:
-            written = await patch_pod(self.client, pod.namespace, patch)
-            if written is not None:
-                for inf in self.pods:
-                    inf.observe(written)
-        for patch in step.patches:
+        plan = drain.drain_plan(pod, now, probe_ok)
+        if plan.empty:
+            return plan.requeue_after
+        outcome = await execute(self.client, ObjectRef(r.POD, pod.namespace, pod.name, pod.uid), plan)
+        report(self.metrics, pod.namespace, outcome, plan.events)
+        for written in outcome.applied:
+            for inf in self.pods:
+                inf.observe(written)
+        for patch in plan.patch:
             by = (patch.body.get("metadata", {}).get("annotations") or {}).get(keys.ANNOTATION_DRAINED_BY)
             if by:
                 self.metrics.drains.labels(pod.namespace, by).inc()
-        return step.wake
+        return plan.requeue_after

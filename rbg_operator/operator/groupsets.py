@@ -14,7 +14,7 @@ from rbg_operator.api.v1alpha2 import RoleBasedGroupSet
 from rbg_operator.kube import clock
 from rbg_operator.kube import resources as r
 from rbg_operator.kube.client import KubeClient
-from rbg_operator.kube.executor import ObjectRef, execute_objects
+from rbg_operator.kube.executor import ObjectRef, execute
 from rbg_operator.kube.informer import Informer, lookup
 from rbg_operator.planning.groupset import MemberView, plan_groupset
 
@@ -112,9 +112,7 @@ class GroupSetController:
         plan = plan_groupset(rbgs, members, now)
         if plan.empty:
             return plan.requeue_after
-        outcome = await execute_objects(
-            self.client, ObjectRef(r.RBG_SET, *key, rbgs.metadata.uid or ""), plan
-        )
+        outcome = await execute(self.client, ObjectRef(r.RBG_SET, *key, rbgs.metadata.uid or ""), plan)
         for obj in outcome.applied:
             for member in self.members:
                 member.observe(obj)

@@ -17,7 +17,7 @@ from rbg_operator.api.v1alpha1 import Instance, InstanceSet
 from rbg_operator.kube import clock
 from rbg_operator.kube import resources as r
 from rbg_operator.kube.client import KubeClient
-from rbg_operator.kube.executor import ObjectRef, Outcome, execute_objects
+from rbg_operator.kube.executor import ObjectRef, Outcome, execute
 from rbg_operator.kube.informer import Informer, lookup
 from rbg_operator.kube.views import instance_view, pod_view, template_revision_view
 from rbg_operator.planning.instance import plan_instance
@@ -170,7 +170,7 @@ class InstanceController:
             if plan.empty:
                 return plan.requeue_after
             ref = ObjectRef(r.INSTANCESET, ns, name, iset.metadata.uid or "")
-            outcome = await execute_objects(self.client, ref, plan)
+            outcome = await execute(self.client, ref, plan)
             self._write_through(outcome, self.sets)
             report(self.metrics, ns, outcome, plan.events)
             return plan.requeue_after
@@ -182,7 +182,7 @@ class InstanceController:
         if iplan.empty:
             return iplan.requeue_after
         ref = ObjectRef(r.INSTANCE, ns, name, entry.obj.metadata.uid or "")
-        outcome = await execute_objects(self.client, ref, iplan)
+        outcome = await execute(self.client, ref, iplan)
         self._write_through(outcome, self.instances)
         report(self.metrics, ns, outcome, iplan.events)
         return iplan.requeue_after

@@ -6,6 +6,7 @@ role, and report the role's replicas and pod selector (leader pods only for mult
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from rbg_operator.api import keys
 from rbg_operator.api.children import Manifest
@@ -15,14 +16,23 @@ from rbg_operator.api.v1alpha1.enums import AdapterPhase
 from rbg_operator.api.v1alpha1.scalingadapter import RoleBasedGroupScalingAdapterStatus
 from rbg_operator.api.v1alpha2 import RoleBasedGroup, RoleSpec
 
-from . import names
-from .plan import Event
+from . import kinds, names
+from .plan import Event, Plan
+
+#: The field manager of what the adapter controller applies (its replicas are not the group's spec owner's).
+SCALING_MANAGER = "rbg-operator-scaling"
 
 
 class AdapterManifest(Manifest):
     api_version: str = keys.API_VERSION_V1ALPHA2
     kind: str = "RoleBasedGroupScalingAdapter"
     spec: dict[str, object]
+
+
+class PartialManifest(Manifest):
+    """Only the fields one field manager owns of an object (server-side apply of those alone)."""
+
+    spec: dict[str, Any] | None = None
 
 
 def adapter_manifest(rbg: RoleBasedGroup, role: RoleSpec) -> AdapterManifest:
@@ -51,10 +61,9 @@ def pod_selector(rbg: RoleBasedGroup, role: RoleSpec) -> str:
     """Label query over the pods an autoscaler should look at: the role's pods, leaders only when a
     replica is a multi-pod instance."""
     labels = names.selector_labels(rbg.metadata.namespace or "", rbg.metadata.name or "", role.name)
-    if role.workload.is_leaderworkerset:
-        labels[keys.LABEL_LWS_WORKER_INDEX] = "0"
-    elif role.workload.is_instanceset and role.leader_worker_set is not None:
-        labels[keys.LABEL_INSTANCE_COMPONENT_NAME] = keys.COMPONENT_LEADER
+    kind = kinds.for_role(role)
+    if kind is not None:
+        labels.update(kind.leader_labels(role))
     return ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
 
 
@@ -111,3 +120,43 @@ def plan_adapter(adapter: RoleBasedGroupScalingAdapter, rbg: RoleBasedGroup | No
     if status.to_dict() != old.to_dict():
         step.status = status
     return step
+
+
+def adapter_plan(
+    adapter: RoleBasedGroupScalingAdapter, rbg: RoleBasedGroup | None, now: str
+) -> Plan[RoleBasedGroupScalingAdapterStatus]:
+    """The adapter controller's plan: its step as writes under ``SCALING_MANAGER`` (the group's
+    ownerReference and first replicas on the adapter, the adapter's replicas on the role), the
+    adapter's status and events."""
+    step = plan_adapter(adapter, rbg, now)
+    plan: Plan[RoleBasedGroupScalingAdapterStatus] = Plan(
+        status=step.status, events=step.events, field_manager=SCALING_MANAGER
+    )
+    ns = adapter.metadata.namespace or ""
+    if rbg is not None and (step.adopt or step.set_spec_replicas is not None):
+        meta: dict[str, Any] = {"name": adapter.metadata.name, "namespace": ns}
+        if step.adopt:
+            meta["ownerReferences"] = [
+                names.owner_reference(
+                    rbg.api_version, rbg.kind, rbg.metadata.name or "", rbg.metadata.uid or "", False
+                )
+            ]
+        plan.apply.append(
+            PartialManifest(
+                api_version=adapter.api_version,
+                kind=adapter.kind,
+                metadata=ObjectMeta.model_validate(meta),
+                spec=None if step.set_spec_replicas is None else {"replicas": step.set_spec_replicas},
+            )
+        )
+    if rbg is not None and step.set_role_replicas is not None:
+        role = adapter.spec.scale_target_ref.role
+        plan.apply.append(
+            PartialManifest(
+                api_version=rbg.api_version,
+                kind=rbg.kind,
+                metadata=ObjectMeta.model_validate({"name": rbg.metadata.name, "namespace": ns}),
+                spec={"roles": [{"name": role, "replicas": step.set_role_replicas}]},
+            )
+        )
+    return plan

@@ -14,10 +14,15 @@ immediate."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
-from rbg_operator.api.v1alpha2 import RoleBasedGroup
+from rbg_operator.api import keys
+from rbg_operator.api.v1alpha2 import RoleBasedGroup, RoleSpec
+
+from . import kinds, names
+from .observed import WorkloadView
+from .revisions import role_hash
 
 _EPS = 1e-9
 
@@ -88,4 +93,82 @@ def coordinations(rbg: RoleBasedGroup) -> list[tuple[list[str], float | None, fl
                 (sc.progression if sc is not None and sc.progression else "OrderScheduled"),
             )
         )
+    return out
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Where the coordinated roles' workloads are held this reconcile, by role: replicas (staged
+    scaling), partitions (coordinated rollout) and holds (a workload kind without a partition, paused
+    at its target)."""
+
+    replicas: dict[str, int] = field(default_factory=dict)
+    partitions: dict[str, int] = field(default_factory=dict)
+    holds: dict[str, bool] = field(default_factory=dict)
+
+
+def _unpartitioned(role: RoleSpec) -> bool:
+    kind = kinds.for_role(role)
+    return kind is not None and not kind.partitioned
+
+
+def coordinated_targets(rbg: RoleBasedGroup, workloads: Mapping[tuple[str, str], WorkloadView]) -> Targets:
+    """Step: the replicas, partitions and holds of every coordinated role, from its workload's progress."""
+    group = rbg.metadata.name or ""
+    index = {r.name: i for i, r in enumerate(rbg.spec.roles)}
+    out = Targets()
+    staged, partitions, holds = out.replicas, out.partitions, out.holds
+    for members, rollout_skew, scaling_skew, progression in coordinations(rbg):
+        roles = [rbg.spec.roles[index[n]] for n in members if n in index]
+        current = {
+            r.name: workloads.get((r.workload.kind, names.workload_name(group, r.name))) for r in roles
+        }
+        if scaling_skew is not None:
+            steps = [
+                ScaleProgress(
+                    r.name,
+                    r.replicas,
+                    w.replicas if w is not None and not w.deleting else 0,
+                    (w.ready_replicas if progression == "OrderReady" else w.status_replicas) if w else 0,
+                )
+                for r in roles
+                if (w := current[r.name]) is None or w.settled
+            ]
+            if len(steps) == len(roles):
+                for name, target in scaling_targets(steps, scaling_skew).items():
+                    staged[name] = min(staged.get(name, target), target)
+            else:  # a workload has not seen its last step yet: hold every role where it is
+                for r in roles:
+                    w = current[r.name]
+                    staged[r.name] = min(staged.get(r.name, r.replicas), w.replicas if w else 0)
+        if rollout_skew is not None:
+            progress = []
+            for r in roles:
+                w = current[r.name]
+                n = staged.get(r.name, r.replicas)
+                fresh = w is None or w.labels.get(
+                    keys.LABEL_ROLE_REVISION_V1_FMT.format(role=r.name)
+                ) != role_hash(rbg, index[r.name])
+                applied = 0 if fresh or w is None else max(0, n - (w.partition or 0))
+                if _unpartitioned(r) and w is not None and not fresh:
+                    applied = w.updated_replicas  # no partition: held by pausing where it is
+                updated = (
+                    0
+                    if fresh or w is None
+                    else (w.updated_replicas if w.settled else min(w.updated_replicas, applied))
+                )
+                progress.append(RolloutProgress(r.name, n, min(updated, n), min(applied, n)))
+            unsettled = any(w is not None and not w.settled for w in current.values())
+            targets = (
+                {p.name: p.applied_target for p in progress}  # counts are stale: hold until they catch up
+                if unsettled
+                else rollout_targets(progress, rollout_skew)
+            )
+            by_name = {p.name: p for p in progress}
+            for name, target in targets.items():
+                n = staged.get(name, rbg.spec.roles[index[name]].replicas)
+                partitions[name] = max(partitions.get(name, 0), n - target)
+                if _unpartitioned(rbg.spec.roles[index[name]]):
+                    updated = by_name[name].updated
+                    holds[name] = holds.get(name, False) or (updated >= n - partitions[name] and updated < n)
     return out

@@ -12,11 +12,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from rbg_operator.api import keys
 
 from .observed import PodView
-from .plan import Patch
+from .plan import Patch, Plan
 from .pod_health import condition_patch
 from .timestamps import elapsed
 
@@ -187,3 +188,10 @@ def drain_step(pod: PodView, now: str, probe_ok: bool | None) -> DrainStep:
     return DrainStep(
         [], min(POLL if settings.probe else settings.timeout - waited, settings.timeout - waited)
     )
+
+
+def drain_plan(pod: PodView, now: str, probe_ok: bool | None) -> Plan[Any]:
+    """The drain controller's plan for one pod: the patches of its step, in order, and when to look
+    again."""
+    step = drain_step(pod, now, probe_ok)
+    return Plan(patch=list(step.patches), requeue_after=step.wake)

@@ -15,7 +15,7 @@ from rbg_operator.api.v1alpha2 import RoleBasedGroupSet, RoleBasedGroupSetStatus
 
 from . import names
 from .applied import with_hash
-from .plan import Deletion, Event, ObjectPlan
+from .plan import Deletion, Event, Plan
 from .status import transition
 
 _COPIED = (keys.ANNOTATION_EXCLUSIVE_TOPOLOGY_V1, keys.ANNOTATION_EXCLUSIVE_TOPOLOGY_V2)
@@ -76,8 +76,10 @@ def _manifest(rbgs: RoleBasedGroupSet, index: int, template_hash: str) -> Manife
     return with_hash(GroupManifest(metadata=meta, spec=template.spec.to_dict_as_given()))
 
 
-def plan_groupset(rbgs: RoleBasedGroupSet, members: Sequence[MemberView], now: str) -> ObjectPlan:
-    plan = ObjectPlan()
+def plan_groupset(
+    rbgs: RoleBasedGroupSet, members: Sequence[MemberView], now: str
+) -> Plan[RoleBasedGroupSetStatus]:
+    plan: Plan[RoleBasedGroupSetStatus] = Plan()
     if rbgs.metadata.deletion_timestamp:
         return plan
     ns, name = rbgs.metadata.namespace or "", rbgs.metadata.name or ""

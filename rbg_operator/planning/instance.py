@@ -25,7 +25,7 @@ from rbg_operator.api.v1alpha1.instance import ComponentStatus, InstanceConditio
 from . import drain, names
 from .instance_pods import DesiredPod, desired_pod, in_place_patch, slots
 from .observed import PodView
-from .plan import Deletion, Event, ObjectPlan, Patch
+from .plan import Deletion, Event, Patch, Plan
 from .pod_health import condition_patch, failure, in_place_state
 from .timestamps import elapsed, parse
 
@@ -74,7 +74,7 @@ class _Planner:
         self.status = inst.status or InstanceStatus()
         self.settings = InstanceSettings.of(inst)
         self.recreate_policy = inst.spec.restart_policy != InstanceRestartPolicy.NONE
-        self.plan = ObjectPlan()
+        self.plan: Plan[InstanceStatus] = Plan()
         self.epoch = self.status.epoch or 0
         self.pods = {p.name: p for p in pods}
         self.refused: list[str] = []
@@ -297,7 +297,7 @@ class _Planner:
         )
 
 
-def plan_instance(inst: Instance, pods: Sequence[PodView], now: str) -> ObjectPlan:
+def plan_instance(inst: Instance, pods: Sequence[PodView], now: str) -> Plan[InstanceStatus]:
     planner = _Planner(inst, pods, now)
     if inst.metadata.deletion_timestamp:
         return planner.plan

@@ -25,7 +25,7 @@ from .applied import needs_apply, with_hash
 from .instance_pods import base_hash, spec_differences
 from .instance_rollout import InstanceState, RolloutSpec, plan_step
 from .observed import InstanceView, RevisionView
-from .plan import Deletion, Event, ObjectPlan
+from .plan import Deletion, Event, Plan
 from .timestamps import elapsed
 
 JSON = dict[str, Any]
@@ -81,7 +81,7 @@ class _Set:
         )
         self.grace = grace or 0
         self.replicas = iset.spec.effective_replicas
-        self.plan = ObjectPlan()
+        self.plan: Plan[InstanceSetStatus] = Plan()
 
     def limits(self) -> tuple[int, int, int, bool]:
         us, n = self.iset.spec.update_strategy, self.replicas
@@ -182,7 +182,7 @@ def _state(view: InstanceView, ordinal: int, min_ready: int, now: str, delete: s
 
 def plan_instance_set(
     iset: InstanceSet, instances: Sequence[InstanceView], revisions: Sequence[RevisionView], now: str
-) -> ObjectPlan:
+) -> Plan[InstanceSetStatus]:
     s = _Set(iset, now)
     if iset.metadata.deletion_timestamp:
         return s.plan

@@ -3,9 +3,13 @@ watches (built by the kube layer's informers; only the fields some planner reads
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from rbg_operator.api.v1alpha1 import ClusterEngineRuntimeProfile
 
 
 class View(BaseModel):
@@ -105,3 +109,34 @@ class InstanceView(Identity):
     ready_since: str = ""
     current_revision: str = ""  # of its pods, from its status
     update_revision: str = ""  # of its spec, from its status
+
+
+@dataclass(frozen=True)
+class GroupObserved:
+    """What the informers hold for one group."""
+
+    workloads: Sequence[WorkloadView] = ()
+    objects: Sequence[ObjectView] = ()  # Services, ConfigMaps, ...
+    revisions: Sequence[RevisionView] = ()
+    profiles: Mapping[str, ClusterEngineRuntimeProfile] = field(default_factory=dict)
+    pods: Sequence[PodView] = ()  # the group's failing pods (restart policies)
+    absent_apis: frozenset[str] = frozenset()  # apiVersions whose CRDs are not installed
+
+
+@dataclass(frozen=True)
+class Children:
+    """The observed children one group owns: its workloads (as a list and by (kind, name)) and its other
+    objects by (kind, name)."""
+
+    workloads: Sequence[WorkloadView]
+    by_kind_name: Mapping[tuple[str, str], WorkloadView]
+    objects: Mapping[tuple[str, str], ObjectView]
+
+    @classmethod
+    def of(cls, uid: str, observed: GroupObserved) -> Children:
+        mine = [w for w in observed.workloads if uid in w.owner_uids]
+        return cls(
+            workloads=mine,
+            by_kind_name={(w.kind, w.name): w for w in mine},
+            objects={(o.kind, o.name): o for o in observed.objects if uid in o.owner_uids},
+        )

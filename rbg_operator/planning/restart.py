@@ -1,8 +1,9 @@
-"""Restart policies of StatefulSet, Deployment and LeaderWorkerSet roles (pure).
+"""Restart policies of a group's roles (pure).
 
-- ``RecreateRoleInstanceOnPodRestart`` on a StatefulSet or Deployment role: a pod whose container
-  restarted, or that failed, is deleted and so recreated by its workload (a fresh pod, not a restarted
-  container). LeaderWorkerSets do this themselves (RecreateGroupOnPodRestart).
+- ``RecreateRoleInstanceOnPodRestart`` on a role whose workload kind does not recreate instances itself
+  (StatefulSet, Deployment): a pod whose container restarted, or that failed, is deleted and so recreated
+  by its workload (a fresh pod, not a restarted container). LeaderWorkerSets and InstanceSets do this
+  themselves.
 - ``RecreateRBGOnPodRestart``: a failure of a pod of such a role recreates every role of the group: all
   workloads are deleted (foreground, so their pods go first) and created again in dependency order by the
   normal reconcile. The ``RestartInProgress`` condition, the counters and the time are written by the
@@ -15,16 +16,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from rbg_operator.api import keys
 from rbg_operator.api.meta import Condition
 from rbg_operator.api.v1alpha1.enums import RestartPolicy
 from rbg_operator.api.v1alpha2 import RoleBasedGroup, RoleBasedGroupStatus
 
+from . import kinds
 from .observed import PodView, WorkloadView
-from .plan import Deletion, Event
+from .plan import Deletion, Event, Plan
 from .pod_health import failure
-from .status import transition
+from .status import transition, with_kstatus
 from .timestamps import parse
 
 ANNOTATION_MAX_RESTARTS = "rbg.workloads.x-k8s.io/max-restarts"
@@ -68,15 +71,17 @@ def plan_restarts(
     out = RestartDecision()
     ns = rbg.metadata.namespace or ""
     policy = _role_policy(rbg)
-    kinds = {r.name: r.workload.kind for r in rbg.spec.roles}
+    own_pods = {
+        r.name for r in rbg.spec.roles if (k := kinds.for_role(r)) is not None and not k.recreates_instances
+    }
     role_of = {p.name: p.labels.get(keys.LABEL_ROLE_NAME_V1, "") for p in pods}
 
-    # Role instances: a failed pod of a StatefulSet/Deployment role is replaced by a fresh one.
+    # Role instances: a failed pod of a role whose kind does not recreate instances is replaced.
     for pod in pods:
         role = role_of[pod.name]
         if (
             policy.get(role) == RestartPolicy.RECREATE_ROLE_INSTANCE_ON_POD_RESTART
-            and kinds.get(role) in ("StatefulSet", "Deployment")
+            and role in own_pods
             and not pod.deleting
             and failure(pod)
         ):
@@ -159,5 +164,40 @@ def _group_restart(
     out.restarting = True
     for w in workloads:
         if not w.deleting:
-            api = {"StatefulSet": "apps/v1", "Deployment": "apps/v1"}.get(w.kind, w.api_version)
+            api = kinds.api_version_of(w.kind, w.api_version)
             out.delete.append(Deletion(api, w.kind, ns, w.name, w.uid, propagation="Foreground"))
+
+
+_RESTART_CONDITIONS = (keys.CONDITION_RESTART_IN_PROGRESS, keys.CONDITION_FAILED)
+
+
+def apply_restarts(
+    rbg: RoleBasedGroup,
+    pods: Sequence[PodView],
+    workloads: Sequence[WorkloadView],
+    status: RoleBasedGroupStatus,
+    plan: Plan[Any],
+    now: str,
+) -> RoleBasedGroupStatus:
+    """Step: the restart policies: pod/workload deletions (no workload is applied while the group is
+    being recreated), and the restart bookkeeping and kstatus conditions in the status."""
+    ready = (c := status.condition(keys.CONDITION_READY)) is not None and c.status == "True"
+    decision = plan_restarts(rbg, pods, workloads, ready, now)
+    plan.delete += decision.delete
+    plan.events += decision.events
+    if decision.restarting:
+        plan.apply = [m for m in plan.apply if not kinds.is_workload(m.kind)]
+        plan.events = [e for e in plan.events if e.reason != "RoleCreated"]
+    if decision.wake is not None:
+        plan.wake(decision.wake)
+    old = rbg.status
+    carried = {
+        "restart_count": old.restart_count if old else None,
+        "restarts_without_ready": old.restarts_without_ready if old else None,
+        "last_restart_time": old.last_restart_time if old else None,
+    }
+    conditions = [
+        c for c in status.conditions or [] if c.type not in _RESTART_CONDITIONS
+    ] + decision.conditions
+    restarted = status.model_copy(update={**carried, **decision.fields, "conditions": conditions})
+    return with_kstatus(rbg, restarted, now)

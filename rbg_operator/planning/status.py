@@ -10,6 +10,7 @@ from rbg_operator.api import keys
 from rbg_operator.api.meta import Condition
 from rbg_operator.api.v1alpha2 import RoleBasedGroup, RoleBasedGroupStatus, RoleStatus
 
+from . import kinds
 from .observed import WorkloadView
 
 
@@ -49,7 +50,8 @@ class RoleState:
         w = self.workload
         if w is None:
             return False
-        if w.kind in ("StatefulSet", "InstanceSet") and w.current_revision and w.update_revision:
+        kind = kinds.for_kind(w.kind)
+        if kind is not None and kind.tracks_revisions and w.current_revision and w.update_revision:
             return w.current_revision != w.update_revision
         return w.updated_replicas < w.status_replicas
 

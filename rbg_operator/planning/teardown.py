@@ -5,17 +5,18 @@ finalizer is released and garbage collection removes the rest."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from rbg_operator.api import keys
 from rbg_operator.api.v1alpha2 import RoleBasedGroup
 
-from . import dependencies, names
+from . import dependencies, kinds, names
 from .observed import WorkloadView
 from .plan import Deletion, Event, Plan
-from .workloads import KIND_API
 
 
-def teardown(rbg: RoleBasedGroup, mine: Sequence[WorkloadView], plan: Plan) -> None:
+def teardown(rbg: RoleBasedGroup, mine: Sequence[WorkloadView], plan: Plan[Any]) -> None:
+    """Step (a group being deleted): remove the next level of roles, or release the finalizer."""
     group, ns = rbg.metadata.name or "", rbg.metadata.namespace or ""
     if keys.FINALIZER_TEARDOWN not in (rbg.metadata.finalizers or []):
         return
@@ -35,14 +36,21 @@ def teardown(rbg: RoleBasedGroup, mine: Sequence[WorkloadView], plan: Plan) -> N
             for w in present:
                 if not w.deleting:
                     plan.delete.append(
-                        Deletion(KIND_API.get(w.kind, w.api_version), w.kind, ns, w.name, w.uid, "Foreground")
+                        Deletion(
+                            kinds.api_version_of(w.kind, w.api_version),
+                            w.kind,
+                            ns,
+                            w.name,
+                            w.uid,
+                            "Foreground",
+                        )
                     )
                     plan.events.append(Event("Normal", "RoleDeleting", f"deleting role {role_of[w.name]}"))
             return
     stray = [w for w in mine if w.name not in known and not w.deleting]
     for w in stray:
         plan.delete.append(
-            Deletion(KIND_API.get(w.kind, w.api_version), w.kind, ns, w.name, w.uid, "Foreground")
+            Deletion(kinds.api_version_of(w.kind, w.api_version), w.kind, ns, w.name, w.uid, "Foreground")
         )
     if not any(w.name not in known for w in mine):
         plan.finalizer = "remove"

@@ -21,7 +21,6 @@ JSON = dict[str, Any]
 DISCOVERY_VOLUME = "rbg-cluster-config"
 DISCOVERY_MOUNT = "/etc/rbg"
 DISCOVERY_KEY = "config.yaml"
-_INDEX_KINDS = {"StatefulSet", "LeaderWorkerSet"}
 
 
 class TemplateError(ValueError):
@@ -30,7 +29,7 @@ class TemplateError(ValueError):
 
 @dataclass(frozen=True)
 class RoleTemplates:
-    """The pod templates of one role: ``main`` for every workload, ``worker`` for LeaderWorkerSets."""
+    """The pod templates of one role: ``main`` for every workload, ``worker`` for leader/worker kinds."""
 
     main: JSON
     worker: JSON | None = None
@@ -91,35 +90,23 @@ def inject_engine_runtimes(
                 target["args"] = [*target.get("args", []), *o["args"]]
 
 
-def injected_env(group: str, role: str, workload_kind: str) -> list[JSON]:
-    """Env of both generations; the pod index only where pods have one (StatefulSet, LWS)."""
-    env: list[JSON] = [
+def injected_env(group: str, role: str) -> list[JSON]:
+    """The group and role names, in both generations (every pod gets them; a workload kind adds what
+    its pods have beyond that, e.g. an index)."""
+    return [
         {"name": keys.ENV_GROUP_NAME_V1, "value": group},
         {"name": keys.ENV_GROUP_NAME_V2, "value": group},
         {"name": keys.ENV_ROLE_NAME_V1, "value": role},
         {"name": keys.ENV_ROLE_NAME_V2, "value": role},
     ]
-    if workload_kind in _INDEX_KINDS:
-        ref = {"fieldRef": {"fieldPath": f"metadata.labels['{keys.LABEL_POD_INDEX}']"}}
-        env += [
-            {"name": keys.ENV_ROLE_INDEX_V1, "valueFrom": ref},
-            {"name": keys.ENV_ROLE_INDEX_V2, "valueFrom": ref},
-        ]
-    if workload_kind == keys.KIND_INSTANCE_SET:
-        env += [
-            {"name": name, "valueFrom": {"fieldRef": {"fieldPath": f"metadata.labels['{label}']"}}}
-            for name, label in (
-                (keys.ENV_ROLE_INDEX_V1, keys.LABEL_ROLE_INSTANCE_INDEX_V2),
-                (keys.ENV_ROLE_INDEX_V2, keys.LABEL_ROLE_INSTANCE_INDEX_V2),
-                (keys.ENV_INSTANCE_NAME_V1, keys.LABEL_INSTANCE_NAME),
-                (keys.ENV_ROLE_INSTANCE_NAME_V2, keys.LABEL_INSTANCE_NAME),
-                (keys.ENV_COMPONENT_NAME_V1, keys.LABEL_INSTANCE_COMPONENT_NAME),
-                (keys.ENV_COMPONENT_NAME_V2, keys.LABEL_INSTANCE_COMPONENT_NAME),
-                (keys.ENV_COMPONENT_INDEX_V1, keys.LABEL_INSTANCE_COMPONENT_ID),
-                (keys.ENV_COMPONENT_INDEX_V2, keys.LABEL_INSTANCE_COMPONENT_ID),
-            )
-        ]
-    return env
+
+
+def label_env(pairs: Sequence[tuple[str, str]]) -> list[JSON]:
+    """Env variables read from pod labels (downward API), one per ``(name, label)``."""
+    return [
+        {"name": name, "valueFrom": {"fieldRef": {"fieldPath": f"metadata.labels['{label}']"}}}
+        for name, label in pairs
+    ]
 
 
 def _inject_env(containers: list[JSON], env: list[JSON]) -> None:
@@ -180,7 +167,8 @@ def finish(
     selector: Mapping[str, str],
     extra_env: Sequence[JSON] = (),
 ) -> JSON:
-    """Everything the operator adds to a role's pod template, in upstream's order."""
+    """Everything the operator adds to a role's pod template, in upstream's order; ``extra_env`` (what
+    the workload kind adds) follows the group and role names."""
     ns, group = rbg.metadata.namespace or "", rbg.metadata.name or ""
     out = copy.deepcopy(template)
     spec = out.setdefault("spec", {})
@@ -189,7 +177,7 @@ def finish(
     _mount_discovery(spec, user_containers, names.discovery_configmap_name(group, role.name))
     if sidecars:
         inject_engine_runtimes(spec, role, index, profiles)
-    _inject_env(spec["containers"], [*injected_env(group, role.name, role.workload.kind), *extra_env])
+    _inject_env(spec["containers"], [*injected_env(group, role.name), *extra_env])
     meta = out.setdefault("metadata", {})
     _enable_drain(out, rbg, role)
     apply_placement(out, rbg, role)
@@ -199,17 +187,32 @@ def finish(
     return out
 
 
-def role_templates(
+def role_template(
     rbg: RoleBasedGroup,
     index: int,
     profiles: Mapping[str, ClusterEngineRuntimeProfile],
     selector: Mapping[str, str],
+    env: Sequence[JSON] = (),
 ) -> RoleTemplates:
-    """The finished template(s) of role ``index``; LeaderWorkerSet roles get leader and worker ones."""
+    """The one finished template of role ``index`` (a workload kind with one pod per replica)."""
+    base = base_template(rbg, index)
+    role = rbg.spec.roles[index]
+    return RoleTemplates(
+        finish(base, rbg, role, index, profiles, sidecars=True, selector=selector, extra_env=env)
+    )
+
+
+def leader_worker_templates(
+    rbg: RoleBasedGroup,
+    index: int,
+    profiles: Mapping[str, ClusterEngineRuntimeProfile],
+    selector: Mapping[str, str],
+    env: Sequence[JSON] = (),
+) -> RoleTemplates:
+    """The leader (``main``, with the engine-runtime sidecars) and worker templates of role ``index``:
+    the base template with the pattern's leader and worker patches merged in."""
     role = rbg.spec.roles[index]
     base = base_template(rbg, index)
-    if role.workload.kind != "LeaderWorkerSet":
-        return RoleTemplates(finish(base, rbg, role, index, profiles, sidecars=True, selector=selector))
     lws = role.leader_worker_set
     try:
         leader = merge_pod_template(base, (lws.leader_template_patch if lws else None) or {})
@@ -217,6 +220,6 @@ def role_templates(
     except PatchError as err:
         raise TemplateError(f"spec.roles[{index}].leaderWorkerPattern: {err}") from None
     return RoleTemplates(
-        main=finish(leader, rbg, role, index, profiles, sidecars=True, selector=selector),
-        worker=finish(worker, rbg, role, index, profiles, sidecars=False, selector=selector),
+        main=finish(leader, rbg, role, index, profiles, sidecars=True, selector=selector, extra_env=env),
+        worker=finish(worker, rbg, role, index, profiles, sidecars=False, selector=selector, extra_env=env),
     )

@@ -161,7 +161,7 @@ def _rbg_cases() -> list[Any]:
             failed_then_edited.to_dict(), "Progressing", "generation 2", id="failed-then-spec-edited"
         ),
         pytest.param(
-            as_planned(lws, GroupObserved(lws_available=False)),
+            as_planned(lws, GroupObserved(absent_apis=frozenset({"leaderworkerset.x-k8s.io/v1"}))),
             "Progressing",
             "LeaderWorkerSet CRD is not installed",
             id="blocked-role",

@@ -13,7 +13,7 @@ from rbg_operator.api.v1alpha1 import Instance
 from rbg_operator.planning.instance import BACKOFF_BASE, GATE, STATE, plan_instance
 from rbg_operator.planning.instance_pods import desired_pod, slots
 from rbg_operator.planning.observed import ContainerView, PodView
-from rbg_operator.planning.plan import ObjectPlan
+from rbg_operator.planning.plan import Plan
 from rbg_operator.planning.timestamps import format_ts, parse
 
 T0 = "2026-01-01T00:00:00Z"
@@ -95,7 +95,7 @@ def settle(inst: Instance, pods: list[PodView], now: str = T0) -> Instance:
     return inst.model_copy(update={"status": plan.status})
 
 
-def names(plan: ObjectPlan) -> dict[str, list[str]]:
+def names(plan: Plan[Any]) -> dict[str, list[str]]:
     return {
         "apply": [m.metadata.name or "" for m in plan.apply],
         "delete": [d.name for d in plan.delete],

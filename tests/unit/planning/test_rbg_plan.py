@@ -180,7 +180,7 @@ def test_missing_lws_crd_blocks_only_that_role() -> None:
             ),
         ]
     )
-    plan = plan_group(group, GroupObserved(lws_available=False), NOW)
+    plan = plan_group(group, GroupObserved(absent_apis=frozenset({"leaderworkerset.x-k8s.io/v1"})), NOW)
     assert ("StatefulSet", "g-gw") in kinds(plan.apply)
     assert not any(k == "LeaderWorkerSet" for k, _ in kinds(plan.apply))
     assert any(e.reason == "WorkloadCRDMissing" for e in plan.events)
@@ -189,7 +189,9 @@ def test_missing_lws_crd_blocks_only_that_role() -> None:
         c.message or "" for c in plan.status.conditions or [] if c.type == "Progressing"
     )
     again = plan_group(
-        group.model_copy(update={"status": plan.status}), GroupObserved(lws_available=False), NOW
+        group.model_copy(update={"status": plan.status}),
+        GroupObserved(absent_apis=frozenset({"leaderworkerset.x-k8s.io/v1"})),
+        NOW,
     )
     assert not any(
         e.reason == "WorkloadCRDMissing" for e in again.events
