@@ -68,6 +68,9 @@ class OperatorProcess:
     metrics_port: int = 0
     webhook_port: int = 0
     proc: subprocess.Popen[bytes] | None = None
+    #: Another source tree of the operator to run instead of this one (an older release, for upgrade
+    #: tests): ``python -m`` imports from its working directory first.
+    source: Path | None = None
 
     def launch(self, timeout: float = 60.0, also: Callable[[], bool] = lambda: True) -> None:
         self.metrics_port, self.webhook_port = free_port(), free_port()
@@ -81,6 +84,7 @@ class OperatorProcess:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                cwd=self.source,
             )
         proc = self.proc
         try:

@@ -18,6 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from rbg_operator.kube.client import KubeClient, cancel_quietly
 from rbg_operator.kube.leader import LeaderElector, LeaseConfig
+from rbg_operator.kube.storage_migration import migrate_storage
 from rbg_operator.kube.webhook_certs import ProvidedSecret, follow_provided
 
 from . import admission, logs
@@ -114,7 +115,10 @@ def build_registry(settings: Settings) -> kopf.OperatorRegistry:
             rt.tasks.append(asyncio.create_task(_lead(rt), name="leader-election"))
         else:
             rt.metrics.leader.set(1)
-            await rt.controller.start()
+            rt.tasks.append(asyncio.create_task(migrate_storage(rt.client), name="storage-migration"))
+            # Not awaited here: kopf starts the webhook server (and with it the conversion webhook the
+            # informers may need to list objects stored as v1alpha1) only once the startup handlers return.
+            rt.tasks.append(asyncio.create_task(rt.controller.start(), name="controller-start"))
 
     @kopf.on.cleanup(registry=registry)
     async def cleanup(memo: kopf.Memo, **_: Any) -> None:
@@ -141,10 +145,15 @@ async def _lead(rt: Runtime) -> None:
 
     async def lead() -> None:
         rt.metrics.leader.set(1)
+        assert rt.client is not None
+        # The leader alone rewrites stored objects in the storage version (cancelled with leadership; the
+        # next leader runs it again).
+        migration = asyncio.create_task(migrate_storage(rt.client), name="storage-migration")
         try:
             await controller.start()
             await asyncio.Event().wait()  # until leadership is lost and this task is cancelled
         finally:
+            await cancel_quietly(migration)
             rt.metrics.leader.set(0)
 
     await rt.elector.run(lead)

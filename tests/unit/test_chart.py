@@ -32,7 +32,7 @@ REVIEWED = {
     ("workloads.x-k8s.io", "rolebasedgroupsets/finalizers"): "update",
     ("workloads.x-k8s.io", "instancesets/finalizers"): "update",
     ("workloads.x-k8s.io", "instances/finalizers"): "update",
-    ("workloads.x-k8s.io", "clusterengineruntimeprofiles"): "get list watch",
+    ("workloads.x-k8s.io", "clusterengineruntimeprofiles"): "get list patch watch",
     ("apps", "statefulsets"): "create delete get list patch update watch",
     ("apps", "deployments"): "create delete get list patch update watch",
     ("apps", "controllerrevisions"): "create delete get list patch update watch",
@@ -48,6 +48,7 @@ REVIEWED = {
     ("admissionregistration.k8s.io", "validatingwebhookconfigurations"): "create get list patch watch",
     ("admissionregistration.k8s.io", "mutatingwebhookconfigurations"): "create get list patch watch",
     ("apiextensions.k8s.io", "customresourcedefinitions"): "get list patch watch",
+    ("apiextensions.k8s.io", "customresourcedefinitions/status"): "patch",
     ("coordination.k8s.io", "leases"): "create get update",
     ("", "secrets"): "create get update",
 }
