@@ -133,3 +133,13 @@ def test_settings(annotations: dict[str, str], timeout: float, url: str) -> None
     assert settings is not None and settings.timeout == timeout
     assert (settings.url(pod()) if settings.probe else "") == url
     assert drain.parse_duration("500ms") == 0.5 and drain.parse_duration("soon") is None
+
+
+def test_drain_plan_carries_the_step_in_order() -> None:
+    done = pod({**DRAINING, keys.ANNOTATION_DRAINED_AT: T0, keys.ANNOTATION_DRAINED_BY: "timeout"})
+    now = at(drain.ABANDONED_AFTER)
+    plan = drain.drain_plan(done, now, None)
+    assert plan.patch == drain.drain_step(done, now, None).patches and len(plan.patch) == 2
+    assert not plan.apply and not plan.delete and plan.status is None and plan.requeue_after is None
+    waiting = drain.drain_plan(pod(DRAINING), at(10), None)
+    assert waiting.empty and waiting.requeue_after == 20
