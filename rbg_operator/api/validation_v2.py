@@ -1,21 +1,34 @@
-"""Semantic checks of v1alpha2 objects that the CRD schema and CEL cannot express (no I/O): the checks
-shared with v1alpha1 (names, dependencies and cycles, rollout arithmetic, ports) plus the v1alpha2 rules
-for patterns, workload kinds and CoordinatedPolicy rules."""
+"""Semantic checks of v1alpha2 objects (no I/O): the checks shared with v1alpha1 (names, dependencies and
+cycles, rollout arithmetic, ports), the v1alpha2 rules for patterns, workload kinds and CoordinatedPolicy
+rules, and the CRD's CEL rules again. CEL runs only on what a client writes in v1alpha2; a v1alpha1 write
+is stored as its conversion, which no v1alpha2 rule sees unless the webhook checks it
+(:func:`validate_as_stored`), so every v1alpha2 rule lives here too."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
 from rbg_operator.api import keys
-from rbg_operator.api.errors import ErrorType, FieldError, duplicates, name_errors
+from rbg_operator.api.base import percent_or_int_value
+from rbg_operator.api.convert import convert
+from rbg_operator.api.errors import ErrorType, FieldError, duplicates, from_pydantic, name_errors
 from rbg_operator.api.v1alpha2 import (
+    WORKLOAD_TYPES,
     CoordinatedPolicy,
+    GroupUpdateStrategyType,
     RoleBasedGroup,
     RoleBasedGroupSet,
     RoleBasedGroupSpec,
     RoleSpec,
+    SharedServiceSelection,
     StandalonePattern,
 )
 from rbg_operator.api.validation_group import (
     _cycle_errors,
+    _literal_zero,
     _role_dependency_errors,
     _role_port_errors,
     _role_rollout_errors,
@@ -27,6 +40,13 @@ _PATTERNS_BY_KIND = {
     "Deployment": ("standalonePattern",),
     "LeaderWorkerSet": ("standalonePattern", "leaderWorkerPattern"),
 }
+#: JSON name of each pattern -> its attribute of RoleSpec.
+_PATTERNS = {
+    "standalonePattern": "standalone_pattern",
+    "leaderWorkerPattern": "leader_worker_pattern",
+    "customComponentsPattern": "custom_components_pattern",
+}
+_WT = keys.ANNOTATION_ROLE_WORKLOAD_TYPE_V2
 
 
 def validate_group_spec_v2(spec: RoleBasedGroupSpec, path: str) -> list[FieldError]:
@@ -37,6 +57,7 @@ def validate_group_spec_v2(spec: RoleBasedGroupSpec, path: str) -> list[FieldErr
     names = set(spec.role_names)
     for i, role in enumerate(spec.roles):
         role_path = f"{path}.roles[{i}]"
+        out += _workload_type_errors(role, role_path)
         out += _pattern_errors(role, role_path, set(templates))
         out += _role_dependency_errors(role, role_path, names)  # type: ignore[arg-type]
         out += _role_rollout_errors(role, role_path)  # type: ignore[arg-type]
@@ -47,14 +68,29 @@ def validate_group_spec_v2(spec: RoleBasedGroupSpec, path: str) -> list[FieldErr
     return out
 
 
+def _workload_type_errors(role: RoleSpec, path: str) -> list[FieldError]:
+    value = (role.annotations or {}).get(_WT)
+    if value is None or value in WORKLOAD_TYPES:
+        return []
+    return [
+        FieldError(
+            f"{path}.annotations[{_WT}]",
+            f"unsupported workload type {value!r} (supported: {', '.join(WORKLOAD_TYPES)})",
+            ErrorType.NOT_SUPPORTED,
+        )
+    ]
+
+
 def _pattern_errors(role: RoleSpec, path: str, templates: set[str]) -> list[FieldError]:
-    pattern = role.pattern
-    if pattern is None:
+    set_patterns = [p for p, attr in _PATTERNS.items() if getattr(role, attr) is not None]
+    if not set_patterns:
+        return [FieldError(path, f"one of {', '.join(_PATTERNS)} is required", ErrorType.REQUIRED)]
+    if len(set_patterns) > 1:
         return [
             FieldError(
-                path,
-                "one of standalonePattern, leaderWorkerPattern or customComponentsPattern is required",
-                ErrorType.REQUIRED,
+                f"{path}.{set_patterns[1]}",
+                f"only one of {', '.join(_PATTERNS)} may be set (also set: {set_patterns[0]})",
+                ErrorType.FORBIDDEN,
             )
         ]
     where = f"{path}.{role.pattern_field}"
@@ -65,7 +101,25 @@ def _pattern_errors(role: RoleSpec, path: str, templates: set[str]) -> list[Fiel
             FieldError(
                 where,
                 f"not supported with the {role.workload_type} workload "
-                f"(annotation {keys.ANNOTATION_ROLE_WORKLOAD_TYPE_V2}); it runs {' or '.join(allowed)}",
+                f"(annotation {_WT}); it runs {' or '.join(allowed)}",
+                ErrorType.FORBIDDEN,
+            )
+        )
+    config = role.restart_policy_config
+    base, cap = (config.base_delay_seconds, config.max_delay_seconds) if config else (None, None)
+    if base is not None and cap is not None and cap < base:
+        reason = f"must be greater than or equal to baseDelaySeconds ({base})"
+        out.append(FieldError(f"{where}.restartPolicyConfig.maxDelaySeconds", reason))
+    lwp = role.leader_worker_pattern
+    if (
+        lwp is not None
+        and lwp.shared_service_selection == SharedServiceSelection.LEADER_ONLY
+        and not role.workload.is_roleinstanceset
+    ):
+        out.append(
+            FieldError(
+                f"{where}.sharedServiceSelection",
+                f"LeaderOnly is only supported for RoleInstanceSet roles, not {role.workload_type}",
                 ErrorType.FORBIDDEN,
             )
         )
@@ -77,7 +131,13 @@ def _pattern_errors(role: RoleSpec, path: str, templates: set[str]) -> list[Fiel
             )
         out += duplicates([c.name for c in components], f"{where}.components", "name")
         return out
-    assert isinstance(pattern, StandalonePattern) or role.leader_worker_pattern is not None
+    assert isinstance(role.pattern, StandalonePattern) or lwp is not None
+    if role.template is not None and role.template_ref is not None:
+        out.append(
+            FieldError(
+                f"{where}.templateRef", "template and templateRef are mutually exclusive", ErrorType.FORBIDDEN
+            )
+        )
     if role.template is None and role.template_ref is None:
         out.append(FieldError(f"{where}.template", "template or templateRef is required", ErrorType.REQUIRED))
     ref = role.template_ref
@@ -110,13 +170,33 @@ def validate_rolebasedgroupset_v2(rbgs: RoleBasedGroupSet) -> list[FieldError]:
                     ErrorType.FORBIDDEN,
                 )
             )
+    return out + _set_rollout_errors(rbgs)
+
+
+def _set_rollout_errors(rbgs: RoleBasedGroupSet) -> list[FieldError]:
+    """The CEL rules of an InPlaceUpdate rollout, and upstream's webhook rules: maxSurge and
+    maxUnavailable not both 0, partition not beyond replicas (equal freezes every member)."""
+    strategy, replicas = rbgs.spec.rollout_strategy, rbgs.spec.replicas
+    if strategy is None:
+        return []
+    where, out = "spec.rolloutStrategy", []
+    if strategy.type == GroupUpdateStrategyType.IN_PLACE_UPDATE:
+        if not _literal_zero(strategy.max_surge):
+            out.append(FieldError(f"{where}.maxSurge", "must be 0 for InPlaceUpdate"))
+        elif _literal_zero(strategy.max_unavailable):
+            out.append(FieldError(f"{where}.maxUnavailable", "must be positive for InPlaceUpdate"))
+    elif _literal_zero(strategy.max_surge) and _literal_zero(strategy.max_unavailable):
+        out.append(FieldError(where, "maxSurge and maxUnavailable cannot both be 0"))
+    partition = percent_or_int_value(strategy.partition, replicas, round_up=False)
+    if replicas > 0 and partition > replicas:
+        out.append(FieldError(f"{where}.partition", f"partition {partition} is beyond replicas {replicas}"))
     return out
 
 
 def validate_coordinated_policy(policy: CoordinatedPolicy, roles: set[str] | None) -> list[FieldError]:
     """Rule problems of a CoordinatedPolicy; ``roles`` are the roles of its group when it exists (then
     every rule must name roles of that group)."""
-    out: list[FieldError] = []
+    out: list[FieldError] = [] if roles is None else _unknown_roles(policy, roles)
     claimed: dict[str, int] = {}
     for i, rule in enumerate(policy.spec.policies):
         where = f"spec.policies[{i}]"
@@ -131,14 +211,6 @@ def validate_coordinated_policy(policy: CoordinatedPolicy, roles: set[str] | Non
                 )
             )
         for k, name in enumerate(rule.roles):
-            if roles is not None and name not in roles:
-                out.append(
-                    FieldError(
-                        f"{where}.roles[{k}]",
-                        f"role {name!r} does not exist in RoleBasedGroup {policy.metadata.name!r}",
-                        ErrorType.NOT_FOUND,
-                    )
-                )
             if name in claimed and claimed[name] != i:
                 out.append(
                     FieldError(
@@ -149,13 +221,116 @@ def validate_coordinated_policy(policy: CoordinatedPolicy, roles: set[str] | Non
                 )
             claimed.setdefault(name, i)
         gang = strategy.scheduling.gang if strategy.scheduling else None
-        for name in sorted((gang.min_replicas or {}) if gang else {}):
+        minimums = (gang.min_replicas or {}) if gang else {}
+        for name in sorted(minimums):
+            field = f"{where}.strategy.scheduling.gang.minReplicas[{name}]"
             if name not in rule.roles:
                 out.append(
-                    FieldError(
-                        f"{where}.strategy.scheduling.gang.minReplicas[{name}]",
-                        f"role {name!r} is not one of this rule's roles",
-                        ErrorType.NOT_FOUND,
-                    )
+                    FieldError(field, f"role {name!r} is not one of this rule's roles", ErrorType.NOT_FOUND)
                 )
+            elif minimums[name] < 1:
+                out.append(FieldError(field, f"must be at least 1, got {minimums[name]}"))
+    return out
+
+
+def _unknown_roles(policy: CoordinatedPolicy, roles: set[str]) -> list[FieldError]:
+    return [
+        FieldError(
+            f"spec.policies[{i}].roles[{k}]",
+            f"role {name!r} does not exist in RoleBasedGroup {policy.metadata.name!r} "
+            f"(its roles: {', '.join(sorted(roles))})",
+            ErrorType.NOT_FOUND,
+        )
+        for i, rule in enumerate(policy.spec.policies)
+        for k, name in enumerate(rule.roles)
+        if name not in roles
+    ]
+
+
+def validate_policy_for_group(policy: Mapping[str, Any], group: Mapping[str, Any] | None) -> list[FieldError]:
+    """A CoordinatedPolicy against the RoleBasedGroup of its name and namespace (read by the webhook):
+    errors for rules naming roles the group lacks; a warning when there is no such group yet (upstream
+    lets a policy come first; it applies once the group exists)."""
+    try:
+        parsed = CoordinatedPolicy.from_dict(policy)
+    except ValidationError:
+        return []  # validate_object reports it
+    if group is None:
+        reason = (
+            f"no RoleBasedGroup {parsed.metadata.name!r} in namespace {parsed.metadata.namespace!r} yet: "
+            "the policy applies to the group of its own name once that exists"
+        )
+        return [FieldError("metadata.name", reason, ErrorType.NOT_FOUND, severity="warning")]
+    return _unknown_roles(parsed, {str(r.get("name")) for r in _roles(group)})
+
+
+def validate_group_for_policy(group: Mapping[str, Any], policy: Mapping[str, Any] | None) -> list[FieldError]:
+    """Warnings for a RoleBasedGroup write that leaves its CoordinatedPolicy naming roles it does not have
+    (the policy's rules for them do nothing until the roles come back)."""
+    if policy is None:
+        return []
+    names = {str(r.get("name")) for r in _roles(group)}
+    policy_name = (policy.get("metadata") or {}).get("name")
+    out: list[FieldError] = []
+    for i, rule in enumerate((policy.get("spec") or {}).get("policies") or []):
+        for k, name in enumerate(rule.get("roles") or [] if isinstance(rule, Mapping) else []):
+            if name not in names:
+                reason = (
+                    f"CoordinatedPolicy {policy_name!r} names role {name!r} (spec.policies[{i}].roles[{k}]), "
+                    "which this group does not have"
+                )
+                out.append(FieldError("spec.roles", reason, ErrorType.NOT_FOUND, severity="warning"))
+    return out
+
+
+def _roles(group: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    roles = (group.get("spec") or {}).get("roles") or []
+    return [r for r in roles if isinstance(r, Mapping)]
+
+
+# --- a v1alpha1 write, as it is stored ------------------------------------------------------------
+
+#: v1alpha2 field names of a role and the v1alpha1 ones a message names instead (longest first).
+_V1_NAMES = (
+    (".standalonePattern.template", ".template"),
+    (".leaderWorkerPattern.template", ".template"),
+    (".leaderWorkerPattern.restartPolicyConfig", ".restartPolicy"),
+    (".leaderWorkerPattern", ".leaderWorkerSet"),
+    (".customComponentsPattern.components", ".components"),
+    (".customComponentsPattern", ".components"),
+    (".standalonePattern", ""),
+    ("spec.groupTemplate.spec.", "spec.template."),
+)
+
+
+def v1alpha1_path(path: str) -> str:
+    """The v1alpha1 field path of a v1alpha2 one (the same path where the versions agree)."""
+    for new, old in _V1_NAMES:
+        path = path.replace(new, old)
+    return path
+
+
+def validate_as_stored(obj: Mapping[str, Any]) -> list[FieldError]:
+    """Problems of a v1alpha1 RoleBasedGroup or RoleBasedGroupSet as v1alpha2, the version it is stored
+    and planned in, with v1alpha1 field paths: what is valid in v1alpha1 but cannot be stored (a
+    leaderWorkerSet on a StatefulSet role, say) is refused at admission, not found by the planner."""
+    kind = obj.get("kind")
+    if kind not in (keys.KIND_ROLE_BASED_GROUP, keys.KIND_ROLE_BASED_GROUP_SET):
+        return []
+    try:
+        stored = convert(obj, keys.API_VERSION_V1ALPHA2)
+        if kind == keys.KIND_ROLE_BASED_GROUP:
+            problems = validate_rolebasedgroup_v2(RoleBasedGroup.from_dict(stored))
+        else:
+            problems = validate_rolebasedgroupset_v2(RoleBasedGroupSet.from_dict(stored))
+    except ValidationError as err:
+        problems = from_pydantic(err)
+    except (ValueError, KeyError, TypeError) as err:
+        return [FieldError("spec", f"cannot be converted to {keys.API_VERSION_V1ALPHA2}: {err}")]
+    out = []
+    for p in problems:
+        old = v1alpha1_path(p.path)
+        where = f", at {p.path}" if old != p.path else ""
+        note = f" (as {keys.API_VERSION_V1ALPHA2}, the version it is stored in{where})"
+        out.append(FieldError(old, p.reason + note, p.type, p.severity))
     return out

@@ -1,8 +1,10 @@
-"""Admission: the webhook server (certificate from kube.webhook_certs) and the validating handlers that
-reject what the CRD schema and CEL cannot: every message names the field path and the reason."""
+"""Admission: the webhook server (certificate from kube.webhook_certs), the validating handlers that
+reject what the CRD schema and CEL cannot (every message names the field path and the reason), and the
+mutating defaulter (.defaulting)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -10,19 +12,27 @@ from typing import Any
 import kopf
 
 from rbg_operator.api import keys
+from rbg_operator.api.errors import FieldError
 from rbg_operator.api.validation import errors_only, validate_object
+from rbg_operator.api.validation_v2 import (
+    validate_as_stored,
+    validate_group_for_policy,
+    validate_policy_for_group,
+)
 from rbg_operator.kube import clock
 from rbg_operator.kube.client import KubeClient
 from rbg_operator.kube.executor import patch_pod
-from rbg_operator.kube.resources import POD, RBG_SA, STATEFULSET
+from rbg_operator.kube.resources import COORDINATED_POLICY, POD, RBG, RBG_SA, STATEFULSET
 from rbg_operator.kube.views import pod_view
 from rbg_operator.kube.webhook_certs import ensure_serving_cert
 from rbg_operator.planning import drain
 from rbg_operator.planning.names import scaling_adapter_name
 from rbg_operator.planning.observed import PodView
 
+from . import defaulting
 from .conversion import Converting, ConvertingWebhookServer
 
+log = logging.getLogger(__name__)
 GROUP = keys.GROUP
 #: (kind, plural, versions) validated by the webhook; a kind served in both versions is validated in the
 #: version each request uses (messages name that version's fields).
@@ -104,13 +114,16 @@ def _handler_id(plural: str, version: str) -> str:
     return f"validate-{plural}" if version == keys.V1ALPHA1 else f"validate-{plural}-{version}"
 
 
-#: Webhook id -> the versions its kind is validated in.
-_VERSIONS_BY_ID = {_handler_id(p, v): (v, versions) for _, p, versions in VALIDATED for v in versions}
+#: Webhook id -> its version and the versions its kind is validated (or defaulted) in.
+_VERSIONS_BY_ID = {
+    **{_handler_id(p, v): (v, versions) for _, p, versions in VALIDATED for v in versions},
+    **defaulting.VERSIONS_BY_ID,
+}
 
 
 def answered_elsewhere(webhook: str, requested: str) -> bool:
-    """A request of a kind served in both versions is validated once, by the webhook of the version the
-    request used (its messages name that version's fields); the other webhook allows it."""
+    """A request of a kind served in both versions is validated (and defaulted) once, by the webhook of
+    the version the request used (its messages name that version's fields); the other webhook allows it."""
     found = _VERSIONS_BY_ID.get(webhook)
     if found is None or not requested:
         return False
@@ -146,15 +159,40 @@ def _check(kind: str) -> Callable[..., Coroutine[Any, Any, None]]:
     ) -> None:
         raw = dict(body)
         problems = validate_object(raw)
+        if not errors_only(problems) and raw.get("apiVersion") == keys.API_VERSION_V1ALPHA1:
+            problems += validate_as_stored(raw)  # a v1alpha1 write is stored (and planned) as v1alpha2
+        client: KubeClient | None = memo.runtime.client
+        if not errors_only(problems) and client is not None:
+            problems += await _cross_checks(client, kind, raw)
         warnings.extend(str(p) for p in problems if p.severity == "warning")
         messages = [str(e) for e in errors_only(problems)]
-        if not messages and kind == "RoleBasedGroup" and old is not None and memo.runtime.client is not None:
-            messages = await _adapter_conflicts(memo.runtime.client, raw, dict(old))
+        if not messages and kind == "RoleBasedGroup" and old is not None and client is not None:
+            messages = await _adapter_conflicts(client, raw, dict(old))
         if messages:
             name = raw.get("metadata", {}).get("name", "")
             raise kopf.AdmissionError(f"{kind} {name} is invalid: {'; '.join(messages[:10])}", code=422)
 
     return handler
+
+
+async def _cross_checks(client: KubeClient, kind: str, raw: dict[str, Any]) -> list[FieldError]:
+    """A CoordinatedPolicy against its group (unknown roles are refused) and a group against its policy
+    (roles it names that the group lacks are warned about): both have the same name and namespace. A
+    failed read skips the check (with a warning): it must not block every write of the kind."""
+    meta = raw.get("metadata") or {}
+    name, ns = meta.get("name", ""), meta.get("namespace")
+    other = RBG if kind == "CoordinatedPolicy" else COORDINATED_POLICY
+    if kind not in ("CoordinatedPolicy", "RoleBasedGroup"):
+        return []
+    try:
+        found = await client.get(other, name, ns)
+    except Exception as err:  # API errors (RBAC, say), timeouts, connection errors alike
+        log.warning("admission: reading %s %s/%s failed: %s", other.kind, ns, name, err)
+        reason = f"not checked against {other.kind} {name!r}: reading it failed ({err})"
+        return [FieldError("metadata.name", reason, severity="warning")]
+    if kind == "CoordinatedPolicy":
+        return validate_policy_for_group(raw, found)
+    return validate_group_for_policy(raw, found)
 
 
 async def _drain_before_delete(body: kopf.Body, dryrun: bool, memo: kopf.Memo, **_: Any) -> None:
@@ -208,6 +246,7 @@ async def _condemned_siblings(client: KubeClient, raw: dict[str, Any]) -> list[P
 
 
 def register(registry: kopf.OperatorRegistry) -> None:
+    defaulting.register(registry)
     kopf.on.validate(
         "",
         "v1",

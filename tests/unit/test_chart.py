@@ -33,6 +33,7 @@ REVIEWED = {
     ("workloads.x-k8s.io", "instancesets/finalizers"): "update",
     ("workloads.x-k8s.io", "instances/finalizers"): "update",
     ("workloads.x-k8s.io", "clusterengineruntimeprofiles"): "get list patch watch",
+    ("workloads.x-k8s.io", "coordinatedpolicies"): "get",
     ("apps", "statefulsets"): "create delete get list patch update watch",
     ("apps", "deployments"): "create delete get list patch update watch",
     ("apps", "controllerrevisions"): "create delete get list patch update watch",
