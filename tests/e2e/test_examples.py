@@ -1,6 +1,9 @@
-"""Every manifest in examples/ applied, unchanged unless said so below, into a fresh namespace of the
-devcluster with the operator running: the group gets Ready and the feature the example is about is
-checked. A new example without a check in CHECKS fails here.
+"""Every manifest in examples/ (v1alpha1) and examples/v1alpha2/ applied, unchanged unless said so below,
+into a fresh namespace of the devcluster with the operator running: the group gets Ready and the feature
+the example is about is checked, with the same check for both versions of an example (CHECKS, by file
+name). The checks read the group as the operator does, as the v1alpha2 hub model (a v1alpha1 group
+converted), and write it back in the version it was written in. A new example without a check in CHECKS
+fails here.
 
 Devcluster adjustments, all explicit: no LeaderWorkerSet controller runs here, so the test writes the
 status an LWS controller would; no coscheduling scheduler runs here, so the gang example's scheduler name
@@ -18,12 +21,16 @@ import pytest
 import yaml
 
 from rbg_operator.api import keys
+from rbg_operator.api.convert import to_hub_group
+from rbg_operator.api.v1alpha2 import RoleBasedGroup, RoleSpec
 from tests.e2e.kube import Kube, WaitTimeout, pod_condition
 from tests.e2e.test_instanceset import condition, wait_ready
 from tests.e2e.test_scaling_adapter import ready_pods
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+V2_EXAMPLES = sorted((ROOT / "examples" / "v1alpha2").glob("*.yaml"))
+ALL_EXAMPLES = [*EXAMPLES, *V2_EXAMPLES]
 Docs = list[dict[str, Any]]
 JSON = dict[str, Any]
 LWS_API = "leaderworkerset.x-k8s.io/v1"
@@ -42,6 +49,28 @@ def load(path: Path) -> Docs:
 def the_group(docs: Docs) -> JSON:
     (group,) = [d for d in docs if d["kind"] == keys.KIND_ROLE_BASED_GROUP]
     return group
+
+
+def hub(docs: Docs) -> RoleBasedGroup:
+    """The example's group as the operator reads it: the v1alpha2 model, whatever version it is written in."""
+    return to_hub_group(the_group(docs))
+
+
+def version(docs: Docs) -> str:
+    """The version the example's group is written in (v1alpha1 or v1alpha2)."""
+    return str(the_group(docs)["apiVersion"]).rpartition("/")[2]
+
+
+def pod_template(role: JSON) -> JSON:
+    """A role's pod template in either version (v1alpha1 ``template``, v1alpha2 in its pattern), itself:
+    editing it edits the role."""
+    holder = role if "template" in role else role.get("standalonePattern") or role["leaderWorkerPattern"]
+    template: JSON = holder["template"]
+    return template
+
+
+def example_id(path: Path) -> str:
+    return str(path.relative_to(ROOT / "examples"))
 
 
 def create_all(kube: Kube, ns: str, docs: Docs) -> None:
@@ -101,30 +130,27 @@ def wait_for_free_domains(kube: Kube, ns: str, key: str, count: int) -> None:
     )
 
 
-def assert_roles_run(kube: Kube, ns: str, group: JSON) -> None:
+def assert_roles_run(kube: Kube, ns: str, group: RoleBasedGroup) -> None:
     """Each role has its workload, headless Service and (for pod-creating workloads) its Ready pods."""
-    name = group["metadata"]["name"]
-    for role in group["spec"]["roles"]:
-        kind = (role.get("workload") or {}).get("kind", "StatefulSet")
-        workload = kube.get(kind, f"{name}-{role['name']}", ns)
-        assert workload is not None, f"{kind} {name}-{role['name']} missing: {dump(kube, ns)}"
-        assert workload["spec"]["replicas"] == role["replicas"]
-        svc = kube.get("Service", f"s-{name}-{role['name']}", ns)
+    name = group.name
+    for role in group.spec.roles:
+        kind = role.workload.kind
+        workload = kube.get(kind, f"{name}-{role.name}", ns)
+        assert workload is not None, f"{kind} {name}-{role.name} missing: {dump(kube, ns)}"
+        assert workload["spec"]["replicas"] == role.replicas
+        svc = kube.get("Service", f"s-{name}-{role.name}", ns)
         assert svc is not None and svc["spec"]["clusterIP"] == "None"
         assert sorted(p["port"] for p in svc["spec"].get("ports", [])) == sorted(
-            p["port"] for p in role.get("servicePorts", [])
+            p.port for p in role.service_ports or []
         )
         if kind == "LeaderWorkerSet":
             continue
-        size = (role.get("leaderWorkerSet") or {}).get("size", 1)
-        pods = role_pods(kube, ns, name, role["name"])
-        assert len(pods) == role["replicas"] * size, [p["metadata"]["name"] for p in pods]
+        pods = role_pods(kube, ns, name, role.name)
+        assert len(pods) == role.replicas * role.group_size, [p["metadata"]["name"] for p in pods]
         assert all(pod_condition(p, "Ready") == "True" for p in pods), dump(kube, ns)
         for p in pods:
             labels = p["metadata"]["labels"]
-            assert (
-                labels[keys.LABEL_GROUP_NAME_V2] == name and labels[keys.LABEL_ROLE_NAME_V2] == role["name"]
-            )
+            assert labels[keys.LABEL_GROUP_NAME_V2] == name and labels[keys.LABEL_ROLE_NAME_V2] == role.name
 
 
 # --------------------------------------------------------------------------------------------
@@ -134,33 +160,33 @@ def assert_roles_run(kube: Kube, ns: str, group: JSON) -> None:
 
 def check_pd_statefulset(kube: Kube, ns: str, docs: Docs) -> None:
     """Router, prefill and decode on StatefulSets, each with its headless Service and Ready pods."""
-    group = the_group(docs)
+    group = hub(docs)
     create_all(kube, ns, docs)
-    rbg = wait_ready(kube, ns, group["metadata"]["name"])
+    rbg = wait_ready(kube, ns, group.name)
     assert [(r["name"], r["readyReplicas"]) for r in rbg["status"]["roleStatuses"]] == [
-        (r["name"], r["replicas"]) for r in group["spec"]["roles"]
+        (r.name, r.replicas) for r in group.spec.roles
     ]
     assert_roles_run(kube, ns, group)
 
 
 def check_pd_instanceset(kube: Kube, ns: str, docs: Docs) -> None:
     """InstanceSet roles: one Instance per replica, each with a Ready leader and worker pod."""
-    group = the_group(docs)
-    name = group["metadata"]["name"]
+    group = hub(docs)
+    name = group.name
     create_all(kube, ns, docs)
     wait_ready(kube, ns, name, timeout=120)
     assert_roles_run(kube, ns, group)
     instances = {i["metadata"]["name"]: i for i in kube.list("Instance", ns)}
-    expected = [f"{name}-{r['name']}-{i}" for r in group["spec"]["roles"] for i in range(r["replicas"])]
+    expected = [f"{name}-{r.name}-{i}" for r in group.spec.roles for i in range(r.replicas)]
     assert sorted(instances) == sorted(expected)
     pods = {p["metadata"]["name"]: p for p in live_pods(kube, ns)}
-    for role in group["spec"]["roles"]:
-        iset = kube.get("InstanceSet", f"{name}-{role['name']}", ns)
-        assert iset is not None and iset["status"]["readyReplicas"] == role["replicas"]
-        for i in range(role["replicas"]):
-            instance = f"{name}-{role['name']}-{i}"
+    for role in group.spec.roles:
+        iset = kube.get("InstanceSet", f"{name}-{role.name}", ns)
+        assert iset is not None and iset["status"]["readyReplicas"] == role.replicas
+        for i in range(role.replicas):
+            instance = f"{name}-{role.name}-{i}"
             assert (condition(instances[instance], "InstanceReady") or {}).get("status") == "True"
-            components = ["leader", "worker"] if role.get("leaderWorkerSet") else [role["name"]]
+            components = ["leader", "worker"] if role.leader_worker_pattern else [role.name]
             for c in components:
                 pod = pods[f"{instance}-{c}-0"]
                 assert pod["metadata"]["labels"][keys.LABEL_INSTANCE_NAME] == instance
@@ -185,11 +211,9 @@ def play_lws_controller(kube: Kube, ns: str) -> None:
 
 def check_pd_lws(kube: Kube, ns: str, docs: Docs) -> None:
     """Prefill and decode as LeaderWorkerSets of the example's sizes; the router waits for both."""
-    group = the_group(docs)
-    name = group["metadata"]["name"]
-    lws_roles = {
-        r["name"]: r for r in group["spec"]["roles"] if r.get("workload", {}).get("kind") == "LeaderWorkerSet"
-    }
+    group = hub(docs)
+    name = group.name
+    lws_roles = {r.name: r for r in group.spec.roles if r.workload.kind == "LeaderWorkerSet"}
     assert lws_roles, "the example has LeaderWorkerSet roles"
     create_all(kube, ns, docs)
 
@@ -203,8 +227,8 @@ def check_pd_lws(kube: Kube, ns: str, docs: Docs) -> None:
         assert lws["apiVersion"] == LWS_API
         assert lws["metadata"]["ownerReferences"][0]["kind"] == keys.KIND_ROLE_BASED_GROUP
         tmpl = lws["spec"]["leaderWorkerTemplate"]
-        assert lws["spec"]["replicas"] == role["replicas"]
-        assert tmpl["size"] == role["leaderWorkerSet"]["size"]
+        assert lws["spec"]["replicas"] == role.replicas
+        assert tmpl["size"] == role.group_size
         assert tmpl["restartPolicy"] == "RecreateGroupOnPodRestart"
         leader = tmpl["leaderTemplate"]["spec"]["containers"][0]
         worker = tmpl["workerTemplate"]["spec"]["containers"][0]
@@ -239,19 +263,24 @@ def domains(kube: Kube, ns: str, key: str, group: str) -> dict[str, set[str]]:
     return out
 
 
+def opts_out(role: RoleSpec) -> bool:
+    """Whether a role opts out of the exclusive topology (either key, on its pod template or the role)."""
+    template = role.template
+    meta = template.metadata if template is not None else None
+    annotations = {**((meta.annotations if meta is not None else None) or {}), **(role.annotations or {})}
+    disable = (keys.ANNOTATION_DISABLE_EXCLUSIVE_TOPOLOGY_V1, keys.ANNOTATION_DISABLE_EXCLUSIVE_TOPOLOGY_V2)
+    return any(annotations.get(k) == "true" for k in disable)
+
+
 def check_exclusive_topology(kube: Kube, ns: str, docs: Docs) -> None:
     """Every GPU pod of the group in one domain of the key; a second copy of the group gets another one."""
-    group = the_group(docs)
-    name = group["metadata"]["name"]
-    key = group["metadata"]["annotations"][keys.ANNOTATION_EXCLUSIVE_TOPOLOGY_V1]
-    opted_out = {
-        r["name"]
-        for r in group["spec"]["roles"]
-        if ((r["template"].get("metadata") or {}).get("annotations") or {}).get(
-            keys.ANNOTATION_DISABLE_EXCLUSIVE_TOPOLOGY_V1
-        )
-    }
-    twin = copy.deepcopy(group)
+    group = hub(docs)
+    name = group.name
+    key = group.exclusive_topology_key
+    assert key, "the example names an exclusive topology key"
+    opted_out = {r.name for r in group.spec.roles if opts_out(r)}
+    assert opted_out, "the example's router opts out"
+    twin = copy.deepcopy(the_group(docs))
     twin["metadata"]["name"] = f"{name}-2"
     wait_for_free_domains(kube, ns, key, 2)
     create_all(kube, ns, [*docs, twin])
@@ -279,22 +308,22 @@ def check_exclusive_topology(kube: Kube, ns: str, docs: Docs) -> None:
 def check_gang_scheduling(kube: Kube, ns: str, docs: Docs) -> None:
     """A coscheduling PodGroup with minMember = every pod, and every pod in it, on the named scheduler."""
     docs = copy.deepcopy(docs)
-    group = the_group(docs)
-    name = group["metadata"]["name"]
+    annotations = the_group(docs)["metadata"]["annotations"]
     # Devcluster: no scheduler-plugins scheduler runs; the default scheduler places the pods instead.
-    assert group["metadata"]["annotations"][keys.ANNOTATION_SCHEDULER_NAME]
-    group["metadata"]["annotations"][keys.ANNOTATION_SCHEDULER_NAME] = "default-scheduler"
+    assert annotations[keys.ANNOTATION_SCHEDULER_NAME]
+    annotations[keys.ANNOTATION_SCHEDULER_NAME] = "default-scheduler"
+    group = hub(docs)
+    name = group.name
+    policy = group.pod_group_policy
+    assert policy is not None and policy.kube_scheduling is not None, "a scheduler-plugins gang"
     create_all(kube, ns, docs)
     wait_ready(kube, ns, name)
     assert_roles_run(kube, ns, group)
     path = f"/apis/scheduling.x-k8s.io/v1alpha1/namespaces/{ns}/podgroups/{name}"
     pg = kube.rest.request("GET", path)
-    total = sum(
-        r["replicas"] * (r.get("leaderWorkerSet") or {}).get("size", 1) for r in group["spec"]["roles"]
-    )
+    total = sum(r.replicas * r.group_size for r in group.spec.roles)
     assert pg["spec"]["minMember"] == total, pg["spec"]
-    timeout = group["spec"]["podGroupPolicy"]["kubeScheduling"]["scheduleTimeoutSeconds"]
-    assert pg["spec"]["scheduleTimeoutSeconds"] == timeout
+    assert pg["spec"]["scheduleTimeoutSeconds"] == policy.kube_scheduling.schedule_timeout_seconds
     assert pg["metadata"]["ownerReferences"][0]["name"] == name
     pods = live_pods(kube, ns, f"{keys.LABEL_GROUP_NAME_V1}={name}")
     assert len(pods) == total
@@ -306,23 +335,27 @@ def check_gang_scheduling(kube: Kube, ns: str, docs: Docs) -> None:
 def check_coordinated_rollout(kube: Kube, ns: str, docs: Docs) -> None:
     """An image change of prefill and decode: their updated fractions stay within maxSkew at every
     sample, the rollout goes in several steps, and the router is left alone."""
-    group = the_group(docs)
-    name = group["metadata"]["name"]
-    (coord,) = group["spec"]["coordination"]
-    skew = int(coord["strategy"]["rollingUpdate"]["maxSkew"].rstrip("%")) / 100
-    roles = {r["name"]: r for r in group["spec"]["roles"]}
-    moving = list(coord["roles"])
+    group = hub(docs)
+    name = group.name
+    (coord,) = group.coordination or []
+    assert coord.strategy is not None and coord.strategy.rolling_update is not None
+    skew = int(str(coord.strategy.rolling_update.max_skew).rstrip("%")) / 100
+    roles = {r.name: r for r in group.spec.roles}
+    moving = list(coord.roles)
     create_all(kube, ns, docs)
-    rbg = wait_ready(kube, ns, name)
+    wait_ready(kube, ns, name)
     (router,) = role_pods(kube, ns, name, "router")
     assert router["spec"]["serviceAccountName"] == "sglang-router"
+    # The image change, in the version the example is written in.
+    rbg = kube.get("RoleBasedGroup", name, ns, version=version(docs))
+    assert rbg is not None and rbg["apiVersion"] == the_group(docs)["apiVersion"]
     new_roles = copy.deepcopy(rbg["spec"]["roles"])
     images: dict[str, str] = {}
     for r in new_roles:
         if r["name"] in moving:
-            c = r["template"]["spec"]["containers"][0]
+            c = pod_template(r)["spec"]["containers"][0]
             c["image"] = images[r["name"]] = c["image"].rsplit(":", 1)[0] + ":v0.5.5"
-    kube.patch("RoleBasedGroup", name, ns, {"spec": {"roles": new_roles}})
+    kube.patch("RoleBasedGroup", name, ns, {"spec": {"roles": new_roles}}, version=version(docs))
 
     def fractions() -> tuple[float, ...]:
         """Updated fraction of each coordinated role, from one list (one consistent snapshot)."""
@@ -331,7 +364,7 @@ def check_coordinated_rollout(kube: Kube, ns: str, docs: Docs) -> None:
             r = p["metadata"]["labels"][keys.LABEL_ROLE_NAME_V1]
             if r in images and p["spec"]["containers"][0]["image"] == images[r]:
                 updated[r] += 1
-        return tuple(updated[r] / roles[r]["replicas"] for r in moving)
+        return tuple(updated[r] / roles[r].replicas for r in moving)
 
     samples: list[tuple[float, ...]] = []
     deadline = time.monotonic() + 60
@@ -352,11 +385,11 @@ def check_coordinated_rollout(kube: Kube, ns: str, docs: Docs) -> None:
 def check_hpa_scaling_adapter(kube: Kube, ns: str, docs: Docs) -> None:
     """The adapter is bound, scaling it (as `kubectl scale` does) scales the role, and the HPA reads the
     adapter's scale subresource."""
-    group = the_group(docs)
-    name = group["metadata"]["name"]
+    group = hub(docs)
+    name = group.name
     (hpa,) = [d for d in docs if d["kind"] == "HorizontalPodAutoscaler"]
     adapter_name, hpa_name = hpa["spec"]["scaleTargetRef"]["name"], hpa["metadata"]["name"]
-    (role,) = [r for r in group["spec"]["roles"] if f"{name}-{r['name']}" == adapter_name]
+    (role,) = [r for r in group.spec.roles if f"{name}-{r.name}" == adapter_name]
     # Like `kubectl apply -f`: the HPA exists before its adapter; the HPA controller looks at a new HPA
     # only after its sync period (15 s), by which time the adapter is there.
     create_all(kube, ns, docs)
@@ -367,26 +400,26 @@ def check_hpa_scaling_adapter(kube: Kube, ns: str, docs: Docs) -> None:
         return adapter if adapter and (adapter.get("status") or {}).get("phase") == "Bound" else None
 
     adapter = kube.wait_for(f"adapter {adapter_name} Bound", bound, 30, dump=lambda: dump(kube, ns))
-    assert adapter["spec"]["scaleTargetRef"] == {"name": name, "role": role["name"]}
-    assert adapter["spec"]["replicas"] == role["replicas"]
+    assert adapter["spec"]["scaleTargetRef"] == {"name": name, "role": role.name}
+    assert adapter["spec"]["replicas"] == role.replicas
     # kubectl scale rbgsa/<adapter> --replicas=N, within the HPA's bounds so that it does not undo it
-    target = min(role["replicas"] + 2, hpa["spec"]["maxReplicas"])
-    assert target != role["replicas"]
+    target = min(role.replicas + 2, hpa["spec"]["maxReplicas"])
+    assert target != role.replicas
     kube.patch(
         keys.KIND_SCALING_ADAPTER, adapter_name, ns, {"spec": {"replicas": target}}, subresource="scale"
     )
     kube.wait_for(
-        f"{role['name']} at {target} ready pods",
-        lambda: ready_pods(kube, ns, role["name"]) == target,
+        f"{role.name} at {target} ready pods",
+        lambda: ready_pods(kube, ns, role.name) == target,
         60,
         dump=lambda: dump(kube, ns),
     )
     rbg = wait_ready(kube, ns, name)
-    assert {r["name"]: r["replicas"] for r in rbg["spec"]["roles"]}[role["name"]] == target
+    assert {r["name"]: r["replicas"] for r in rbg["spec"]["roles"]}[role.name] == target
     scale = kube.rest.request("GET", kube.path(keys.KIND_SCALING_ADAPTER, ns, adapter_name) + "/scale")
     assert scale["spec"]["replicas"] == scale["status"]["replicas"] == target
     selected = {p["metadata"]["name"] for p in live_pods(kube, ns, scale["status"]["selector"])}
-    assert selected == {p["metadata"]["name"] for p in role_pods(kube, ns, name, role["name"])}
+    assert selected == {p["metadata"]["name"] for p in role_pods(kube, ns, name, role.name)}
 
     def hpa_read_scale() -> JSON | None:
         obj = kube.get("HorizontalPodAutoscaler", hpa_name, ns)
@@ -414,17 +447,23 @@ CHECKS: dict[str, Callable[[Kube, str, Docs], None]] = {
 }
 
 
-def test_every_check_has_its_example() -> None:
-    assert sorted(CHECKS) == sorted(p.name for p in EXAMPLES)
+def test_every_check_has_its_example_in_both_versions() -> None:
+    assert sorted(CHECKS) == sorted(p.name for p in EXAMPLES) == sorted(p.name for p in V2_EXAMPLES)
 
 
 @pytest.mark.usefixtures("operator")
-@pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
+@pytest.mark.parametrize("path", ALL_EXAMPLES, ids=[example_id(p) for p in ALL_EXAMPLES])
 def test_example(kube: Kube, namespace: str, path: Path) -> None:
     check = CHECKS.get(path.name)
-    assert check is not None, f"examples/{path.name} has no e2e check: add one to CHECKS in {__name__}"
+    assert check is not None, f"examples/{example_id(path)} has no e2e check: add one to CHECKS in {__name__}"
+    docs = load(path)
     try:
-        check(kube, namespace, load(path))
+        check(kube, namespace, docs)
+        # The group is served in the version it was written in, and Ready there too.
+        name = the_group(docs)["metadata"]["name"]
+        rbg = kube.get("RoleBasedGroup", name, namespace, version=version(docs))
+        assert rbg is not None and rbg["apiVersion"] == the_group(docs)["apiVersion"]
+        assert (condition(rbg, "Ready") or {}).get("status") == "True", rbg.get("status")
     except WaitTimeout:
         raise  # carries its own dump
     except AssertionError as err:

@@ -1,9 +1,11 @@
-"""Golden cases: every RoleBasedGroup of examples/ and of the upstream examples, and the complete list of
-child objects the group planner emits for it once the group has converged (every applied workload
-observed and Ready, the plan applying nothing more).
+"""Golden cases: every RoleBasedGroup of examples/ (both versions) and of the upstream examples, and the
+complete list of objects the group planner emits for it once the group has converged (every applied
+workload observed and Ready, the plan applying, deleting and changing nothing more): its children, plus
+the group's status as the planner last wrote it (one ``RoleBasedGroup`` entry with only name, namespace and
+status), which is what a user sees of roles the planner does not run (e.g. RoleInstanceSet roles).
 
-``planned_children`` is the one place that knows the planner's input model: adapt it (and
-``SUPPORTED``) when the planner moves to another API version."""
+``planned_children`` is the one place that knows the planner's input model: both versions are parsed
+into the v1alpha2 hub model (``tests.unit.hub.hub_group``), as the operator does."""
 
 from __future__ import annotations
 
@@ -17,7 +19,9 @@ import yaml
 
 from rbg_operator.api import keys
 from rbg_operator.api.children import Manifest
-from rbg_operator.api.v1alpha1 import ClusterEngineRuntimeProfile, RoleBasedGroup
+from rbg_operator.api.convert import convert
+from rbg_operator.api.v1alpha1 import ClusterEngineRuntimeProfile
+from rbg_operator.api.v1alpha2 import RoleBasedGroup
 from rbg_operator.kube.views import object_view, revision_view, workload_view
 from rbg_operator.planning.rbg import GroupObserved, plan_group
 from rbg_operator.planning.workloads import KIND_API
@@ -25,7 +29,7 @@ from tests.shared_dir import REPO, upstream_examples
 from tests.unit.hub import hub_group
 
 #: The RoleBasedGroup apiVersions ``planned_children`` takes; the others are skipped with a reason.
-SUPPORTED = frozenset({keys.API_VERSION_V1ALPHA1})
+SUPPORTED = frozenset({keys.API_VERSION_V1ALPHA1, keys.API_VERSION_V1ALPHA2})
 
 NOW = "2026-01-01T00:00:00Z"
 UID = "00000000-0000-0000-0000-000000000001"
@@ -34,21 +38,42 @@ MAX_ROUNDS = 50
 
 GOLDEN = REPO / "tests" / "golden"
 #: source name -> folder of input manifests
-SOURCES: dict[str, Path] = {"examples": REPO / "examples", "upstream": upstream_examples()}
+SOURCES: dict[str, Path] = {
+    "examples": REPO / "examples",
+    "examples/v1alpha2": REPO / "examples" / "v1alpha2",
+    "upstream": upstream_examples(),
+}
 
 
 # -- the planner's input model (adapt here) ----------------------------------------------------------------
 def planned_children(doc: dict[str, Any], profiles: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One RoleBasedGroup document -> every child object the planner emits once the group has converged,
-    as dumped with ``to_dict()``, sorted by (apiVersion, kind, name)."""
+    """One RoleBasedGroup document of either version -> every child object the planner emits once the
+    group has converged, as dumped with ``to_dict()``, and the group's status entry, sorted by
+    (apiVersion, kind, name)."""
     data = {**doc, "metadata": fixed_metadata(doc)}
     data.pop("status", None)
     group = hub_group(data)
-    by_name = {p.metadata.name or "": p for p in (ClusterEngineRuntimeProfile.from_dict(d) for d in profiles)}
+    by_name = {p.metadata.name or "": p for p in (profile(d) for d in profiles)}
+    children, group = converge(group, by_name)
     return sorted(
-        (m.to_dict() for m in converge(group, by_name)),
+        [*(m.to_dict() for m in children), status_entry(group)],
         key=lambda o: (o["apiVersion"], o["kind"], o["metadata"]["name"]),
     )
+
+
+def profile(doc: dict[str, Any]) -> ClusterEngineRuntimeProfile:
+    """A ClusterEngineRuntimeProfile of either version (the same fields) as the model the planner takes."""
+    return ClusterEngineRuntimeProfile.from_dict(convert(doc, keys.API_VERSION_V1ALPHA1))
+
+
+def status_entry(group: RoleBasedGroup) -> dict[str, Any]:
+    """The group's status as the planner left it, as one entry of the golden list."""
+    return {
+        "apiVersion": group.api_version,
+        "kind": group.kind,
+        "metadata": {"name": group.metadata.name, "namespace": group.metadata.namespace},
+        "status": group.status.to_dict() if group.status is not None else None,
+    }
 
 
 def fixed_metadata(doc: dict[str, Any]) -> dict[str, Any]:
@@ -101,13 +126,14 @@ def observe(manifests: Iterable[Manifest], profiles: dict[str, Any]) -> GroupObs
     return GroupObserved(workloads=workloads, objects=objects, revisions=revisions, profiles=profiles)
 
 
-def converge(group: RoleBasedGroup, profiles: dict[str, Any]) -> list[Manifest]:
-    """plan -> apply -> observe (Ready) until a plan applies nothing; the objects that exist then."""
+def converge(group: RoleBasedGroup, profiles: dict[str, Any]) -> tuple[list[Manifest], RoleBasedGroup]:
+    """plan -> apply -> observe (Ready) until a plan applies, deletes and changes nothing; the objects
+    that exist then, and the group with its status."""
     applied: dict[Key, Manifest] = {}
     for _ in range(MAX_ROUNDS):
         plan = plan_group(group, observe(applied.values(), profiles), NOW)
-        if not plan.apply and not plan.delete:
-            return list(applied.values())
+        if not plan.apply and not plan.delete and plan.status is None and plan.finalizer is None:
+            return list(applied.values()), group
         for d in plan.delete:
             applied.pop((d.api_version, d.kind, d.name), None)
         for m in plan.apply:
@@ -177,8 +203,15 @@ def goldens() -> list[Path]:
     return sorted(p for s in available_sources() for p in (GOLDEN / s).glob("*.yaml"))
 
 
+class _NoAliases(yaml.SafeDumper):
+    """Every value written out in full: no ``&id001`` anchors for objects that occur twice."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def dump(children: list[dict[str, Any]]) -> str:
-    return yaml.safe_dump(children, sort_keys=True)
+    return yaml.dump(children, Dumper=_NoAliases, sort_keys=True)
 
 
 def diff(expected: str, actual: str, name: str) -> str:
