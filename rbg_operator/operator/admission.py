@@ -4,6 +4,7 @@ mutating defaulter (.defaulting)."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
@@ -158,9 +159,9 @@ def _check(kind: str) -> Callable[..., Coroutine[Any, Any, None]]:
         body: kopf.Body, old: kopf.Body | None, warnings: list[str], memo: kopf.Memo, **_: Any
     ) -> None:
         raw = dict(body)
-        problems = validate_object(raw)
-        if not errors_only(problems) and raw.get("apiVersion") == keys.API_VERSION_V1ALPHA1:
-            problems += validate_as_stored(raw)  # a v1alpha1 write is stored (and planned) as v1alpha2
+        problems = _own_checks(raw)
+        if old is not None and errors_only(problems):
+            problems = ratchet(problems, _own_checks(dict(old)))
         client: KubeClient | None = memo.runtime.client
         if not errors_only(problems) and client is not None:
             problems += await _cross_checks(client, kind, raw)
@@ -173,6 +174,27 @@ def _check(kind: str) -> Callable[..., Coroutine[Any, Any, None]]:
             raise kopf.AdmissionError(f"{kind} {name} is invalid: {'; '.join(messages[:10])}", code=422)
 
     return handler
+
+
+def _own_checks(raw: dict[str, Any]) -> list[FieldError]:
+    problems = validate_object(raw)
+    if not errors_only(problems) and raw.get("apiVersion") == keys.API_VERSION_V1ALPHA1:
+        problems += validate_as_stored(raw)  # a v1alpha1 write is stored (and planned) as v1alpha2
+    return problems
+
+
+def ratchet(problems: list[FieldError], before: list[FieldError]) -> list[FieldError]:
+    """Ratcheting, as the API server does for CRD schemas: an error the stored object already had (the
+    same field, the same reason) is not the update's fault, so it becomes a warning. Objects stored before
+    a check existed (or while no webhook ran) can then still be relabelled, finalized, rewritten by the
+    storage migration and changed elsewhere; any new error is refused."""
+    known = {str(p) for p in errors_only(before)}
+    return [
+        dataclasses.replace(p, reason=f"{p.reason} (already so before this change)", severity="warning")
+        if p.severity == "error" and str(p) in known
+        else p
+        for p in problems
+    ]
 
 
 async def _cross_checks(client: KubeClient, kind: str, raw: dict[str, Any]) -> list[FieldError]:

@@ -9,9 +9,12 @@ from typing import Any
 import pytest
 import yaml
 
+from rbg_operator.api import keys
+from rbg_operator.api.convert import convert
 from rbg_operator.api.v1alpha1 import parse_object
 from rbg_operator.devcluster.rest import ApiError
 from tests.e2e.kube import Kube
+from tests.e2e.operator_process import OperatorProcess, remove_webhooks
 from tests.e2e.test_rbg_reconciler import wait_ready
 from tests.shared_dir import upstream_examples
 from tests.unit.api.cases import INVALID_CASES, InvalidCase
@@ -161,3 +164,33 @@ def test_replicas_owned_by_a_bound_scaling_adapter_cannot_be_changed(kube: Kube,
         namespace,
         {"spec": {"roles": [{**group["spec"]["roles"][0], "replicas": 3}]}},
     )
+
+
+def test_an_object_stored_before_a_check_keeps_accepting_changes_that_add_no_error(
+    kube: Kube, namespace: str, operator: OperatorProcess
+) -> None:
+    """Ratcheting: a group that a newer check refuses (here: stored while no webhook ran) keeps accepting
+    writes that add no error of their own (labels, finalizers, the storage migration's rewrite, a replica
+    change), each with a warning naming the old error; a write that adds an error is refused."""
+    (case,) = [c for c in INVALID_CASES if c.id == "dependency-cycle-3"]
+    obj = convert(case.manifest(), keys.API_VERSION_V1ALPHA2)  # v1alpha1 needs the operator's conversion
+    name = obj["metadata"]["name"]
+    obj["metadata"]["namespace"] = namespace
+    operator.stop()
+    remove_webhooks(kube)
+    try:
+        kube.create(obj, namespace)
+    finally:
+        operator.start(kube)
+    kube.patch("RoleBasedGroup", name, namespace, {"metadata": {"labels": {"team": "inference"}}})
+    kube.patch("RoleBasedGroup", name, namespace, {}, version="v1alpha2")  # the migration's rewrite
+    roles = copy.deepcopy(kube.get("RoleBasedGroup", name, namespace)["spec"]["roles"])
+    roles[0]["replicas"] = roles[0].get("replicas", 1) + 1
+    kube.patch("RoleBasedGroup", name, namespace, {"spec": {"roles": roles}})
+    roles[0]["dependencies"] = [*roles[0].get("dependencies", []), "no-such-role"]
+    with pytest.raises(ApiError) as err:
+        kube.patch("RoleBasedGroup", name, namespace, {"spec": {"roles": roles}})
+    assert err.value.status == 422 and "spec.roles" in str(err.value), err.value
+    assert "every dependency must name a role" in str(err.value), err.value
+    assert case.path not in str(err.value), "the old error is not the reason of the refusal"
+    kube.delete("RoleBasedGroup", name, namespace)
