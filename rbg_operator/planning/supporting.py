@@ -24,7 +24,15 @@ from .role_context import RoleContext
 from .template import DISCOVERY_KEY
 
 # libyaml's emitter when present (5x faster, the same text for these documents), else the pure-Python one.
-_DUMPER: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_BASE_DUMPER: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_BASE_DUMPER):  # type: ignore[valid-type,misc]
+    """Never anchors and aliases (``&id001`` / ``*id001``): launch scripts read the file with grep and
+    sed, so a value shared by several entries (a role's ports) is written out in each."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def headless_service(ctx: RoleContext) -> Service:
@@ -56,7 +64,7 @@ def discovery_config(rbg: RoleBasedGroup, replicas: Mapping[str, int]) -> str:
         if kind is None or kind.stable_pod_names:  # a kind not supported yet is listed as it would be
             first = kind.first_pod_suffix(role) if kind is not None else ""
             entry["instances"] = [
-                {"address": f"{names.workload_name(group, role.name)}-{i}{first}.{svc}", "ports": ports}
+                {"address": f"{names.workload_name(group, role.name)}-{i}{first}.{svc}", "ports": dict(ports)}
                 for i in range(replicas.get(role.name, role.replicas))
             ]
         roles[role.name] = entry
@@ -64,7 +72,7 @@ def discovery_config(rbg: RoleBasedGroup, replicas: Mapping[str, int]) -> str:
         "group": {"name": group, "size": len(rbg.spec.roles), "roles": [r.name for r in rbg.spec.roles]},
         "roles": roles,
     }
-    return yaml.dump(doc, Dumper=_DUMPER, sort_keys=True)
+    return yaml.dump(doc, Dumper=_Dumper, sort_keys=True)
 
 
 def discovery_configmap(ctx: RoleContext, config: str) -> ConfigMap:
