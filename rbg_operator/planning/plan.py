@@ -87,7 +87,7 @@ class Plan(Generic[S]):
 
 
 #: Per-role events that one reconcile may emit for several roles at once: posted as one event.
-MERGED_REASONS = frozenset({"RoleCreated", "RoleReady"})
+MERGED_REASONS = frozenset({"RoleCreated", "RoleReady", "WorkloadKindNotSupported"})
 
 
 def merge_events(events: list[Event], reasons: frozenset[str]) -> list[Event]:

@@ -11,10 +11,10 @@ from rbg_operator.api import keys
 from rbg_operator.api.v1alpha2 import RoleBasedGroup, RoleBasedGroupStatus
 
 from .plan import Event, Plan
-from .status import RoleState, group_status
+from .status import KIND_NOT_SUPPORTED, RoleState, group_status
 
 #: Warnings posted when the problem appears, not on every reconcile while it lasts.
-ONCE = frozenset({"InvalidRoleTemplate", "WorkloadCRDMissing", "InvalidRoleDependency"})
+ONCE = frozenset({"InvalidRoleTemplate", "WorkloadCRDMissing", "InvalidRoleDependency", KIND_NOT_SUPPORTED})
 
 
 def report_status(
@@ -35,7 +35,10 @@ def report_status(
             plan.events.append(Event("Normal", "RoleReady", f"role {st.name}: {st.ready}/{st.desired} ready"))
     old_progress = rbg.status.condition(keys.CONDITION_PROGRESSING) if rbg.status else None
     new_progress = next(c for c in status.conditions or [] if c.type == keys.CONDITION_PROGRESSING)
-    changed = old_progress is None or old_progress.message != new_progress.message
+    changed = old_progress is None or (old_progress.reason, old_progress.message) != (
+        new_progress.reason,
+        new_progress.message,
+    )
     if new_progress.reason == "Waiting" and changed and any("waiting for" in st.blocked for st in ordered):
         plan.events.append(Event("Normal", "WaitingForDependency", new_progress.message or ""))
     if not changed:  # a problem that persists is reported once, when it appears

@@ -18,7 +18,7 @@ from .observed import Children, GroupObserved
 from .plan import Deletion, Event, Plan
 from .revisions import role_hash
 from .role_context import RoleContext
-from .status import RoleState
+from .status import KIND_NOT_SUPPORTED, RoleState
 from .supporting import discovery_config, discovery_configmap, disruption_budget, headless_service
 from .template import TemplateError
 
@@ -76,9 +76,9 @@ def _plan_role(r: _Round, i: int, states: Mapping[str, RoleState], plan: Plan[An
         )
         return RoleState(name, role.replicas, wl, blocked=f"the {kind.kind} CRD is not installed")
     if kind is None:
-        return RoleState(
-            name, role.replicas, wl, blocked=f"workload kind {role.workload.kind} is not supported yet"
-        )
+        why = f"workload kind {role.workload.kind} is not supported yet"
+        plan.events.append(Event("Warning", KIND_NOT_SUPPORTED, f"role {name}: {why}"))
+        return RoleState(name, role.replicas, wl, blocked=why, unsupported=True)
     selector = wl.selector if wl is not None and wl.selector else names.selector_labels(ns, group, name)
     ctx = RoleContext(
         rbg,

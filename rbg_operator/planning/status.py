@@ -13,6 +13,9 @@ from rbg_operator.api.v1alpha2 import RoleBasedGroup, RoleBasedGroupStatus, Role
 from . import kinds
 from .observed import WorkloadView
 
+#: The reason of Progressing=False and Stalled=True while a role's workload kind is not run (yet).
+KIND_NOT_SUPPORTED = "WorkloadKindNotSupported"
+
 
 @dataclass(frozen=True)
 class RoleState:
@@ -23,6 +26,7 @@ class RoleState:
     workload: WorkloadView | None
     blocked: str = ""  # why the role could not be created/updated (dependency, missing CRD, bad input)
     stale: bool = False  # the workload was (or is about to be) changed by this plan
+    unsupported: bool = False  # its workload kind is not run by this operator (yet): no spec change helps
 
     @property
     def ready(self) -> int:
@@ -111,8 +115,18 @@ def group_status(rbg: RoleBasedGroup, roles: Sequence[RoleState], now: str) -> R
             previous, keys.CONDITION_READY, False, "RoleNotReady", f"Not ready: {detail}", generation, now
         )
     if blocked:
+        # A role of a kind this operator does not run never gets there: not progressing (Stalled, below).
+        stuck = any(r.unsupported for r in blocked)
         msg = "; ".join(f"{r.name}: {r.blocked}" for r in blocked)
-        progressing = _condition(previous, keys.CONDITION_PROGRESSING, True, "Waiting", msg, generation, now)
+        progressing = _condition(
+            previous,
+            keys.CONDITION_PROGRESSING,
+            not stuck,
+            KIND_NOT_SUPPORTED if stuck else "Waiting",
+            msg,
+            generation,
+            now,
+        )
     elif not_ready:
         progressing = _condition(
             previous,
@@ -163,7 +177,8 @@ def group_status(rbg: RoleBasedGroup, roles: Sequence[RoleState], now: str) -> R
 
 def with_kstatus(rbg: RoleBasedGroup, status: RoleBasedGroupStatus, now: str) -> RoleBasedGroupStatus:
     """Add the kstatus conditions derived from the others: ``Stalled`` while the group has ``Failed``
-    (restart limit reached), else ``Reconciling`` while it is not Ready, rolling or restarting."""
+    (restart limit reached) or a role of a workload kind not run yet (``Progressing`` False with reason
+    ``WorkloadKindNotSupported``), else ``Reconciling`` while it is not Ready, rolling or restarting."""
     generation = rbg.metadata.generation or 0
     previous = _previous_conditions(rbg)
     current = {c.type: c for c in status.conditions or []}
@@ -173,6 +188,9 @@ def with_kstatus(rbg: RoleBasedGroup, status: RoleBasedGroupStatus, now: str) ->
         return c if c is not None and c.status == "True" else None
 
     failed = true(keys.CONDITION_FAILED)
+    progress = current.get(keys.CONDITION_PROGRESSING)
+    if failed is None and progress is not None and progress.reason == KIND_NOT_SUPPORTED:
+        failed = progress  # stalls like a failure: Reconciling False, whatever else is going on
     if failed is not None:
         stalled = _condition(
             previous,
@@ -215,9 +233,9 @@ def with_kstatus(rbg: RoleBasedGroup, status: RoleBasedGroupStatus, now: str) ->
             now,
         )
     else:
-        reconciling = _condition(
-            previous, keys.CONDITION_RECONCILING, False, "Reconciled", "", generation, now
-        )
+        # Stalled: the operator has done all it can until the spec changes (kstatus: Reconciling False).
+        reason = "Stalled" if failed is not None else "Reconciled"
+        reconciling = _condition(previous, keys.CONDITION_RECONCILING, False, reason, "", generation, now)
     kept = [c for c in status.conditions or [] if c.type not in _KSTATUS]
     conditions = sorted([*kept, reconciling, stalled], key=lambda c: c.type)
     return status.model_copy(update={"conditions": conditions})

@@ -94,3 +94,47 @@ def test_a_kind_not_registered_is_not_supported_yet() -> None:
     assert progressing is not None and "workload kind RoleInstanceSet is not supported yet" in (
         progressing.message or ""
     )
+
+
+def _ris_group(status: Any = None) -> Any:
+    """A group of a StatefulSet role and two RoleInstanceSet roles (no workload annotation)."""
+    sts = {
+        "name": "router",
+        "annotations": {keys.ANNOTATION_ROLE_WORKLOAD_TYPE_V2: "apps/v1/StatefulSet"},
+        "standalonePattern": {"template": TPL},
+    }
+    roles = [sts, *({"name": n, "standalonePattern": {"template": TPL}} for n in ("prefill", "decode"))]
+    doc = {
+        "apiVersion": keys.API_VERSION_V1ALPHA2,
+        "kind": "RoleBasedGroup",
+        "metadata": {"name": "g", "namespace": "ns", "uid": "G", "generation": 1},
+        "spec": {"roles": roles},
+    }
+    if status is not None:
+        doc["status"] = status
+    return hub_group(doc)
+
+
+def test_roles_of_a_kind_not_run_stall_the_group() -> None:
+    """kstatus: a group that can never get Ready without a spec change is Stalled (reason
+    WorkloadKindNotSupported, the message naming the roles), not Reconciling nor Progressing forever;
+    one Warning event, once, naming every such role; the supported role is still created."""
+    now = "2026-01-01T00:00:00Z"
+    plan = plan_group(_ris_group(), GroupObserved(), now)
+    assert [m.kind for m in plan.apply if kinds.is_workload(m.kind)] == ["StatefulSet"]
+    assert plan.status is not None
+    cond = {c.type: c for c in plan.status.conditions or []}
+    stalled, progressing = cond[keys.CONDITION_STALLED], cond[keys.CONDITION_PROGRESSING]
+    assert (stalled.status, stalled.reason) == ("True", "WorkloadKindNotSupported")
+    assert "prefill" in (stalled.message or "") and "decode" in (stalled.message or "")
+    assert "router" not in (stalled.message or "")
+    assert (progressing.status, progressing.reason) == ("False", "WorkloadKindNotSupported")
+    assert cond[keys.CONDITION_RECONCILING].status == "False"
+    assert cond[keys.CONDITION_READY].status == "False"
+    warnings = [e for e in plan.events if e.reason == "WorkloadKindNotSupported"]
+    assert [e.type for e in warnings] == ["Warning"]
+    assert "role prefill" in warnings[0].message and "role decode" in warnings[0].message
+    # The next reconcile sees its own status: no second warning, the conditions keep their times.
+    again = plan_group(_ris_group(plan.status.to_dict()), GroupObserved(), "2026-01-01T00:05:00Z")
+    assert not [e for e in again.events if e.reason == "WorkloadKindNotSupported"]
+    assert again.status is None or again.status.condition(keys.CONDITION_STALLED) == stalled
