@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rbg_operator.planning import kinds
 from rbg_operator.planning.observed import (
     ContainerView,
     InstanceView,
@@ -40,17 +41,14 @@ def workload_view(obj: dict[str, Any]) -> WorkloadView:
     meta, spec, status = _meta(obj), obj.get("spec") or {}, obj.get("status") or {}
     kind = obj.get("kind", "")
     selector = (spec.get("selector") or {}).get("matchLabels") or {}
-    if kind == "LeaderWorkerSet":
-        replicas = int(spec.get("replicas", 1))
-    else:
-        replicas = int(spec.get("replicas", 1) if "replicas" in spec else 1)
+    replicas = spec.get("replicas")  # every workload kind defaults it to 1
     return WorkloadView(
         api_version=obj.get("apiVersion", ""),
         kind=kind,
         **_identity(meta),
         generation=int(meta.get("generation", 0)),
         observed_generation=int(status.get("observedGeneration", 0)),
-        replicas=replicas,
+        replicas=int(replicas) if replicas is not None else 1,
         status_replicas=int(status.get("replicas", 0)),
         ready_replicas=int(status.get("readyReplicas", 0)),
         updated_replicas=int(status.get("updatedReplicas", 0)),
@@ -63,16 +61,9 @@ def workload_view(obj: dict[str, Any]) -> WorkloadView:
 
 
 def _partition(kind: str, spec: dict[str, Any]) -> int | None:
-    if kind == "StatefulSet":
-        value = ((spec.get("updateStrategy") or {}).get("rollingUpdate") or {}).get("partition")
-    elif kind == "InstanceSet":
-        value = (spec.get("updateStrategy") or {}).get("partition")
-    elif kind == "LeaderWorkerSet":
-        rollout = (spec.get("rolloutStrategy") or {}).get("rollingUpdateConfiguration") or {}
-        value = rollout.get("partition")
-    else:
-        value = None
-    return value if isinstance(value, int) else None
+    """The rolling-update partition the workload's kind reads in its spec (None for other kinds)."""
+    found = kinds.for_kind(kind)
+    return found.partition_of(spec) if found is not None else None
 
 
 def object_view(obj: dict[str, Any]) -> ObjectView:

@@ -23,8 +23,8 @@ from rbg_operator.api.convert import convert
 from rbg_operator.api.v1alpha1 import ClusterEngineRuntimeProfile
 from rbg_operator.api.v1alpha2 import RoleBasedGroup
 from rbg_operator.kube.views import object_view, revision_view, workload_view
+from rbg_operator.planning import kinds
 from rbg_operator.planning.rbg import GroupObserved, plan_group
-from rbg_operator.planning.workloads import KIND_API
 from tests.shared_dir import REPO, upstream_examples
 from tests.unit.hub import hub_group
 
@@ -108,7 +108,7 @@ def observe(manifests: Iterable[Manifest], profiles: dict[str, Any]) -> GroupObs
         obj = m.to_dict()
         meta = obj["metadata"]
         meta["uid"] = "uid-{}-{}".format(obj["kind"].lower(), meta["name"])
-        if obj["kind"] in KIND_API:
+        if kinds.is_workload(obj["kind"]):
             meta["generation"] = 1
             n = (obj.get("spec") or {}).get("replicas", 1)
             obj["status"] = {
