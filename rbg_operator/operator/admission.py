@@ -221,14 +221,35 @@ async def _drain_before_delete(body: kopf.Body, dryrun: bool, memo: kopf.Memo, *
     """Pods of drain-enabled roles are deleted only once drained, whoever deletes them (StatefulSet and
     ReplicaSet controllers, the garbage collector, kubectl): the first attempt starts the drain and is
     refused with 429 (retry later); the controllers retry as the pod changes."""
-    pod = pod_view(dict(body))
+    await _hold_until_drained(dict(body), dryrun, memo.runtime.client)
+
+
+async def _drain_before_eviction(body: kopf.Body, dryrun: bool, memo: kopf.Memo, **_: Any) -> None:
+    """Evictions (``kubectl drain``, cluster-autoscaler, the descheduler) delete pods without a DELETE
+    request of their own, so the eviction itself is held: an eviction of a drain-enabled pod starts its
+    drain and is refused with 429, which every eviction client retries on (as for a PodDisruptionBudget);
+    once drained, the eviction goes through (and still honours the role's budget)."""
+    client: KubeClient | None = memo.runtime.client
+    meta = body.get("metadata") or {}
+    if client is None or not meta.get("name") or not meta.get("namespace"):
+        return
+    pod = await client.get(POD, str(meta["name"]), str(meta["namespace"]))
+    if (
+        pod is None
+        or ((pod.get("metadata") or {}).get("labels") or {}).get(keys.LABEL_DRAIN_ENABLED) != "true"
+    ):
+        return
+    await _hold_until_drained(pod, dryrun, client)
+
+
+async def _hold_until_drained(raw: dict[str, Any], dryrun: bool, client: KubeClient | None) -> None:
+    pod = pod_view(raw)
     now = clock.now()
     verdict = drain.removal_verdict(pod, now)
     if verdict.allow:
         return
-    client: KubeClient | None = memo.runtime.client
     if verdict.start and not dryrun and client is not None:
-        victims = [pod, *await _condemned_siblings(client, dict(body))]
+        victims = [pod, *await _condemned_siblings(client, raw)]
         for victim in victims:
             if drain.removal_verdict(victim, now).start:
                 for patch in drain.start(victim, now):
@@ -281,6 +302,21 @@ def register(registry: kopf.OperatorRegistry) -> None:
         persistent=True,  # kept when an operator exits cleanly: drains must hold during restarts too
         registry=registry,
     )(_drain_before_delete)
+    kopf.on.validate(
+        "",
+        "v1",
+        "pods",
+        subresource="eviction",
+        id="drain-evictions",
+        operations=["CREATE"],
+        side_effects=True,
+        # An Eviction carries no pod labels to select on, so this webhook sees every eviction in the
+        # cluster: while the operator is down they go through (PodDisruptionBudgets still apply) rather
+        # than blocking every node drain of the cluster.
+        ignore_failures=True,
+        persistent=True,
+        registry=registry,
+    )(_drain_before_eviction)
     for kind, plural, versions in VALIDATED:
         for version in versions:
             kopf.on.validate(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import http.server
+import subprocess
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -13,6 +14,8 @@ from typing import Any
 import pytest
 
 from rbg_operator.api import keys
+from rbg_operator.devcluster.binaries import find_binary
+from rbg_operator.devcluster.cluster import DevCluster
 from rbg_operator.planning.timestamps import parse
 from tests.e2e.kube import Kube, Recorder, pod_condition
 from tests.e2e.operator_process import OperatorProcess
@@ -416,3 +419,67 @@ def test_deleting_the_group_drains_its_pods(kube: Kube, namespace: str) -> None:
                 f"{meta['name']} not drained"
             )
     assert seen == {"gd-decode-0", "gd-decode-1"}
+
+
+def test_kubectl_drain_of_a_node_waits_for_the_pods_drain(
+    kube: Kube, namespace: str, probe: ProbeServer, devcluster: DevCluster
+) -> None:
+    """Evictions (kubectl drain, autoscalers) are held like deletions: the eviction of a drain-enabled pod
+    starts its drain and is refused with 429, which kubectl drain retries until the pod has drained; the
+    role's other pod keeps serving throughout."""
+    ann = {keys.ANNOTATION_DRAIN_TIMEOUT: "120s", keys.ANNOTATION_DRAIN_PROBE_URL: probe.url()}
+    kube.create(group("ev", 2, ann), namespace)
+    serving_service(kube, namespace)
+    wait_ready(kube, namespace, "ev", 2)
+    victim = live_pods(kube, namespace)["ev-decode-1"]
+    node = victim["spec"]["nodeName"]
+    argv = [
+        str(find_binary("kubectl")),
+        "--kubeconfig",
+        str(devcluster.layout.kubeconfig),
+        "drain",
+        node,
+        "--pod-selector=statefulset.kubernetes.io/pod-name=ev-decode-1",
+        "--ignore-daemonsets",
+        "--timeout=90s",
+    ]
+    drainer = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+
+        def draining() -> bool:
+            pod = live_pods(kube, namespace).get("ev-decode-1")
+            return bool(
+                pod
+                and pod["metadata"]["uid"] == victim["metadata"]["uid"]
+                and pod["metadata"]["labels"].get(keys.LABEL_DRAINING) == "true"
+                and endpoints(kube, namespace).get("ev-decode-1") is False
+            )
+
+        kube.wait_for(
+            "the evicted pod draining, out of the endpoints",
+            draining,
+            60,
+            dump=lambda: kube.dump_namespace(namespace),
+        )
+        kube.wait_for("probed", lambda: probe.asked.get("ev-decode-1", 0) >= 3, 30)
+        assert drainer.poll() is None, (
+            f"kubectl drain finished before the drain: {drainer.stdout.read() if drainer.stdout else ''}"
+        )
+        assert endpoints(kube, namespace).get("ev-decode-0") is True
+        probe.drained.add("ev-decode-1")
+        out, _ = drainer.communicate(timeout=90)
+        assert drainer.returncode == 0, out
+        assert "evicted" in out and "429" not in out.split("evicted")[-1], out
+        gone = kube.get("Pod", "ev-decode-1", namespace)
+        assert (
+            gone is None
+            or gone["metadata"]["uid"] != victim["metadata"]["uid"]
+            or gone["metadata"].get("deletionTimestamp")
+        )
+        assert (
+            live_pods(kube, namespace)["ev-decode-0"]["metadata"]["labels"].get(keys.LABEL_DRAINING) is None
+        )
+    finally:
+        if drainer.poll() is None:
+            drainer.kill()
+        subprocess.run([*argv[:3], "uncordon", node], capture_output=True, timeout=30)
