@@ -19,6 +19,7 @@ import aiohttp
 from kubernetes_asyncio import client as kclient
 from kubernetes_asyncio import config as kconfig
 
+from .health import WatchHealth
 from .resources import Resource
 
 FIELD_MANAGER = "rbg-operator"
@@ -68,6 +69,7 @@ class KubeClient:
     def __init__(self, api: kclient.ApiClient, observer: RequestObserver | None = None) -> None:
         self._api = api
         self._observer = observer
+        self.watch_health = WatchHealth()
 
     @classmethod
     async def connect(

@@ -82,6 +82,11 @@ class Informer(Generic[T, K]):
         return held.isdigit() and new.isdigit() and int(held) > int(new)
 
     # -- writes from the watch ---------------------------------------------------------------------------
+    @property
+    def _health_key(self) -> str:
+        where = f" in {self._namespace}" if self._namespace else ""
+        return f"{self.resource.plural}{where}" + (f" ({self._selector})" if self._selector else "")
+
     def _key(self, obj: dict[str, Any]) -> ObjKey:
         meta = obj["metadata"]
         return (meta.get("namespace", ""), meta["name"])
@@ -146,10 +151,12 @@ class Informer(Generic[T, K]):
                     self._replace(objs)
                     self.available = True
                     self.synced.set()
+                    self._client.watch_health.ok(self._health_key)
                 async for event in self._client.watch(
                     self.resource, resource_version, self._namespace, self._selector
                 ):
                     self.events += 1
+                    self._client.watch_health.ok(self._health_key)
                     meta = event.object.get("metadata", {})
                     resource_version = meta.get("resourceVersion", resource_version)
                     if event.type == "BOOKMARK":
@@ -172,14 +179,17 @@ class Informer(Generic[T, K]):
                     self.available = False
                     self._replace([])
                     self.synced.set()
+                    self._client.watch_health.ok(self._health_key)
                     resource_version = ""
                     await asyncio.sleep(10)
                     continue
                 log.warning("watch of %s failed: %s", self.resource.plural, err)
+                self._client.watch_health.failed(self._health_key, str(err))
                 await asyncio.sleep(backoff * (1 + random.random()))
                 backoff = min(backoff * 2, 30)
             except Exception as err:  # connection drops, timeouts: back off, keep the cache, resume
                 log.warning("watch of %s interrupted: %r", self.resource.plural, err)
+                self._client.watch_health.failed(self._health_key, repr(err))
                 await asyncio.sleep(backoff * (1 + random.random()))
                 backoff = min(backoff * 2, 30)
 

@@ -21,7 +21,7 @@ from rbg_operator.kube.leader import LeaderElector, LeaseConfig
 from rbg_operator.kube.storage_migration import migrate_storage
 from rbg_operator.kube.webhook_certs import ProvidedSecret, follow_provided
 
-from . import admission, logs
+from . import admission, health, logs
 from .controller import Controller
 from .conversion import Converting
 from .metrics import Metrics
@@ -54,6 +54,8 @@ class Runtime:
     elector: LeaderElector | None = None
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     http: web.AppRunner | None = None
+    loop_lag: health.LoopLag = field(default_factory=health.LoopLag)
+    limits: health.Limits = field(default_factory=health.Limits)
 
 
 def _ready(rt: Runtime) -> bool:
@@ -68,7 +70,9 @@ async def _serve_http(rt: Runtime) -> web.AppRunner:
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def healthz(_: web.Request) -> web.Response:
-        return web.Response(text="ok")
+        stale = rt.client.watch_health.stale(rt.limits.max_watch_failing_s) if rt.client is not None else []
+        found = health.problems(rt.loop_lag, stale, rt.tasks, rt.limits)
+        return web.Response(status=503, text="\n".join(found)) if found else web.Response(text="ok")
 
     async def readyz(_: web.Request) -> web.Response:
         return web.Response(text="ok") if _ready(rt) else web.Response(status=503, text="not ready")
@@ -105,6 +109,7 @@ def build_registry(settings: Settings) -> kopf.OperatorRegistry:
                 follow = follow_provided(rt.client, ref, pem, ca, lambda new: setattr(server, "cadata", new))
                 rt.tasks.append(asyncio.create_task(follow, name="webhook-cert"))
             settings.admission.managed = WEBHOOK_CONFIG_NAME
+        rt.tasks.append(asyncio.create_task(health.measure_loop_lag(rt.loop_lag), name="loop-lag"))
         rt.http = await _serve_http(rt)
         rt.controller = Controller(rt.client, rt.metrics, rt.settings.namespaces, rt.settings.workers)
         if rt.settings.leader_election:
