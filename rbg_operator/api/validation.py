@@ -9,6 +9,7 @@ Entry point for raw admission bodies: :func:`validate_object`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from rbg_operator.api import keys, v1alpha2
+from rbg_operator.api.convert import convert
 from rbg_operator.api.errors import (
     ErrorType,
     FieldError,
@@ -37,27 +39,61 @@ from rbg_operator.api.v1alpha1 import (
 )
 from rbg_operator.api.v1alpha2 import CoordinatedPolicy
 from rbg_operator.api.v1alpha2 import model_for_kind as v2_model_for_kind
+from rbg_operator.api.validation_annotations import group_annotation_errors, set_annotation_errors
 from rbg_operator.api.validation_group import validate_group_spec
 from rbg_operator.api.validation_v2 import (
+    v1alpha1_path,
     validate_coordinated_policy,
     validate_rolebasedgroup_v2,
     validate_rolebasedgroupset_v2,
 )
+
+_PGP = keys.ANNOTATION_CONVERSION_POD_GROUP_POLICY
+_COORD = keys.ANNOTATION_CONVERSION_COORDINATION
 
 #: What the webhook checks beyond the CRD schema and CEL (rendered into docs/api.md).
 WEBHOOK_CHECKS: tuple[str, ...] = (
     "`metadata.name` of a RoleBasedGroup or RoleBasedGroupSet is a DNS-1123 label.",
     "Role, role template, component, coordination and service port names are unique.",
     "`dependencies` name existing roles, not the role itself, without repeats and without cycles.",
-    "A role has `template` or `templateRef` (InstanceSet roles: `template` or `components`), not both; "
-    "`templateRef` names a role template and comes with `templatePatch`, which needs `templateRef`.",
-    "`components` only with the InstanceSet workload; the workload is one of StatefulSet, Deployment, "
-    "LeaderWorkerSet or InstanceSet.",
+    "v1alpha1: a role has `template` or `templateRef` (InstanceSet roles: `template` or `components`), not "
+    "both; `templateRef` names a role template and comes with `templatePatch`, which needs `templateRef`.",
+    "v1alpha1: `components` only with the InstanceSet workload; the workload is one of StatefulSet, "
+    "Deployment, LeaderWorkerSet or InstanceSet.",
     "`maxSurge` and `maxUnavailable` do not both resolve to 0 (a warning when only percentages round to 0), "
     "and `partition` is not beyond `replicas`.",
     "Several `servicePorts` each have a name; port/protocol pairs are unique.",
     "`coordination` names existing roles; `podGroupPolicy` sets one scheduler only.",
     "A ClusterEngineRuntimeProfile does not reuse a name between containers and initContainers.",
+    "v1alpha2: a role has exactly one of `standalonePattern`, `leaderWorkerPattern` and "
+    "`customComponentsPattern`, one its workload kind runs (StatefulSet and Deployment: standalone; "
+    "LeaderWorkerSet: standalone or leader/worker); the `rbg.workloads.x-k8s.io/role-workload-type` "
+    "annotation names a supported workload.",
+    "v1alpha2: a pattern has `template` or `templateRef` (naming a role template), not both; "
+    "`customComponentsPattern` has at least one component; `sharedServiceSelection: LeaderOnly` only on "
+    "RoleInstanceSet roles; `restartPolicyConfig.maxDelaySeconds` is not below `baseDelaySeconds`.",
+    "v1alpha2 RoleBasedGroupSet: no `scalingAdapter` inside `groupTemplate`; an `InPlaceUpdate` "
+    "`rolloutStrategy` has `maxSurge` 0 and a positive `maxUnavailable`, a `Recreate` one not both 0; "
+    "`partition` is not beyond `replicas`.",
+    "CoordinatedPolicy: a role is in one rule only and once; each rule has a `rollingUpdate`, `scaling` or "
+    "`scheduling` strategy; gang `minReplicas` name the rule's roles and are at least 1; the rules name "
+    "roles of the RoleBasedGroup of the same name (a warning when that group does not exist yet, and on a "
+    "group write that drops a role its policy names).",
+    "A v1alpha1 RoleBasedGroup or RoleBasedGroupSet is also checked as the v1alpha2 object it is stored "
+    "as (errors name the v1alpha1 fields).",
+    "Configuration annotations (`rbg.workloads.x-k8s.io/*` the operator reads, the v1alpha1 "
+    "`exclusive-topology` keys, and upstream's `conversion.workloads.x-k8s.io/v1alpha1-pod-group-policy` "
+    'and `v1alpha1-coordination`) hold values the operator reads as written: `"true"`/`"false"` '
+    "switches, whole seconds for `group-gang-scheduling-timeout`, label keys for topologies, DNS names "
+    "for the Volcano queue, priority class and scheduler, existing roles in `group-pack-roles`, durations, "
+    "ports, URLs and int-or-percent values for drain and PodDisruptionBudget settings, "
+    '`role-disable-exclusive: "true"` only, and the conversion annotations as valid v1alpha1 JSON '
+    "naming existing roles.",
+    "Each such annotation is set where the operator reads it (group metadata, a role's annotations, a pod "
+    "template's, a RoleBasedGroupSet's metadata); settings that contradict each other are refused "
+    "(`group-gang-scheduling*` against a kept podGroupPolicy, a drain probe URL with a port, both "
+    "PodDisruptionBudget bounds, two exclusive-topology keys that differ); a setting another makes inert, "
+    "and an unknown `rbg.workloads.x-k8s.io/` key, get a warning.",
 )
 
 
@@ -72,7 +108,32 @@ def validate_object(obj: Mapping[str, Any]) -> list[FieldError]:
     except ValidationError as exc:
         return from_pydantic(exc)
     validator: Callable[[Any], list[FieldError]] = (_V2_VALIDATORS if v2 else _VALIDATORS)[type(parsed)]
-    return validator(parsed)
+    problems = validator(parsed)
+    if not v2 and isinstance(parsed, RoleBasedGroup | RoleBasedGroupSet):
+        problems += annotation_errors_as_stored(obj)
+    return problems
+
+
+def annotation_errors_as_stored(obj: Mapping[str, Any]) -> list[FieldError]:
+    """The annotation checks of a v1alpha1 group or set, run on the v1alpha2 object it is stored and
+    planned as (so they read what the planners read), with v1alpha1 field paths. Conversion annotations
+    count only where the v1alpha1 object carries them itself: else they hold its podGroupPolicy and
+    coordination, which are checked as fields."""
+    try:
+        stored = convert(obj, keys.API_VERSION_V1ALPHA2)
+        if obj.get("kind") == keys.KIND_ROLE_BASED_GROUP:
+            problems = group_annotation_errors(v1alpha2.RoleBasedGroup.from_dict(stored))
+        else:
+            problems = set_annotation_errors(v1alpha2.RoleBasedGroupSet.from_dict(stored))
+    except (ValidationError, ValueError, KeyError, TypeError):
+        return []  # validate_as_stored reports what cannot be stored
+    given = (obj.get("metadata") or {}).get("annotations") or {}
+    derived = [f"[{k}]" for k in (_PGP, _COORD) if k not in given]
+    return [
+        dataclasses.replace(p, path=v1alpha1_path(p.path))
+        for p in problems
+        if not any(p.path.endswith(d) or f"{d}[" in p.path for d in derived)
+    ]
 
 
 def validate_rolebasedgroup(rbg: RoleBasedGroup) -> list[FieldError]:

@@ -1,11 +1,22 @@
 """Semantic checks of a RoleBasedGroupSpec (also the template of a RoleBasedGroupSet) that the CRD
-schema and CEL cannot express: cycles, references, duplicates, rollout arithmetic. No I/O."""
+schema and CEL cannot express: cycles, references, duplicates, rollout arithmetic; and the v1alpha1
+podGroupPolicy and coordination a v1alpha2 group keeps in its conversion annotations. No I/O."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping, Sequence
+
+from pydantic import ValidationError
+
+from rbg_operator.api import keys
 from rbg_operator.api.base import percent_or_int_value
-from rbg_operator.api.errors import ErrorType, FieldError, duplicates
+from rbg_operator.api.errors import ErrorType, FieldError, duplicates, from_pydantic
 from rbg_operator.api.v1alpha1 import SUPPORTED_WORKLOADS, RoleBasedGroupSpec, RoleSpec
+from rbg_operator.api.v1alpha1.common import Coordination, PodGroupPolicy
+
+_PGP = keys.ANNOTATION_CONVERSION_POD_GROUP_POLICY
+_COORD = keys.ANNOTATION_CONVERSION_COORDINATION
 
 
 def validate_group_spec(spec: RoleBasedGroupSpec, path: str) -> list[FieldError]:
@@ -32,17 +43,8 @@ def validate_group_spec(spec: RoleBasedGroupSpec, path: str) -> list[FieldError]
         profiles = [e.profile_name for e in role.engine_runtimes or []]
         out += duplicates(profiles, f"{role_path}.engineRuntimes", "profileName")
     out += _cycle_errors(spec, path)
-    out += _coordination_errors(spec, path, names)
-    policy = spec.pod_group_policy
-    if policy is not None and policy.kube_scheduling is not None and policy.volcano_scheduling is not None:
-        out.append(
-            FieldError(
-                f"{path}.podGroupPolicy",
-                "only one of kubeScheduling and volcanoScheduling may be set",
-                ErrorType.FORBIDDEN,
-            )
-        )
-    return out
+    out += coordination_errors(spec.coordination or [], f"{path}.coordination", names)
+    return out + pod_group_policy_errors(spec.pod_group_policy, f"{path}.podGroupPolicy")
 
 
 def _role_template_errors(role: RoleSpec, path: str, templates: set[str]) -> list[FieldError]:
@@ -198,18 +200,62 @@ def _cycle_errors(spec: RoleBasedGroupSpec, path: str) -> list[FieldError]:
     return out
 
 
-def _coordination_errors(spec: RoleBasedGroupSpec, path: str, names: set[str]) -> list[FieldError]:
-    entries = spec.coordination or []
-    out = duplicates([c.name for c in entries], f"{path}.coordination", "name")
+def coordination_errors(entries: Sequence[Coordination], path: str, names: set[str]) -> list[FieldError]:
+    """Duplicate names, unknown and repeated roles of v1alpha1 coordination entries (the list at ``path``)."""
+    out = duplicates([c.name for c in entries], path, "name")
     for c, entry in enumerate(entries):
         for k, role in enumerate(entry.roles):
             if role not in names:
                 out.append(
                     FieldError(
-                        f"{path}.coordination[{c}].roles[{k}]",
-                        f"role {role!r} does not exist",
-                        ErrorType.NOT_FOUND,
+                        f"{path}[{c}].roles[{k}]", f"role {role!r} does not exist", ErrorType.NOT_FOUND
                     )
                 )
-        out += duplicates(list(entry.roles), f"{path}.coordination[{c}].roles", None)
+        out += duplicates(list(entry.roles), f"{path}[{c}].roles", None)
+    return out
+
+
+def pod_group_policy_errors(policy: PodGroupPolicy | None, path: str) -> list[FieldError]:
+    """A podGroupPolicy names one scheduler at most."""
+    if policy is None or policy.kube_scheduling is None or policy.volcano_scheduling is None:
+        return []
+    reason = "only one of kubeScheduling and volcanoScheduling may be set"
+    return [FieldError(path, reason, ErrorType.FORBIDDEN)]
+
+
+def conversion_annotation_errors(
+    annotations: Mapping[str, str], path: str, names: set[str]
+) -> list[FieldError]:
+    """The v1alpha1 podGroupPolicy and coordination a v1alpha2 group keeps as JSON in upstream's conversion
+    annotations (``path`` is the annotation map's): checked as the v1alpha1 fields are, since the operator
+    follows them (a value it cannot read would otherwise be dropped without a word)."""
+    out: list[FieldError] = []
+    for key, shape in (
+        (_PGP, "a JSON object (a v1alpha1 podGroupPolicy)"),
+        (_COORD, "a JSON list (v1alpha1 coordination)"),
+    ):
+        if key not in annotations:
+            continue
+        where = f"{path}[{key}]"
+        try:
+            value = json.loads(annotations[key])
+        except ValueError as err:
+            out.append(FieldError(where, f"must be {shape}: not JSON ({err})"))
+            continue
+        if not isinstance(value, dict if key == _PGP else list):
+            out.append(FieldError(where, f"must be {shape}, got {type(value).__name__}"))
+        elif key == _PGP:
+            try:
+                out += pod_group_policy_errors(PodGroupPolicy.model_validate(value), where)
+            except ValidationError as err:
+                out += from_pydantic(err, where)
+        else:
+            entries = []
+            for i, item in enumerate(value):
+                try:
+                    entries.append(Coordination.model_validate(item))
+                except ValidationError as err:
+                    out += from_pydantic(err, f"{where}[{i}]")
+            if len(entries) == len(value):
+                out += coordination_errors(entries, where, names)
     return out

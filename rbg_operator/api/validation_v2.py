@@ -16,7 +16,6 @@ from rbg_operator.api.base import percent_or_int_value
 from rbg_operator.api.convert import convert
 from rbg_operator.api.errors import ErrorType, FieldError, duplicates, from_pydantic, name_errors
 from rbg_operator.api.v1alpha2 import (
-    WORKLOAD_TYPES,
     CoordinatedPolicy,
     GroupUpdateStrategyType,
     RoleBasedGroup,
@@ -25,6 +24,11 @@ from rbg_operator.api.v1alpha2 import (
     RoleSpec,
     SharedServiceSelection,
     StandalonePattern,
+)
+from rbg_operator.api.validation_annotations import (
+    group_annotation_errors,
+    set_annotation_errors,
+    workload_type_errors,
 )
 from rbg_operator.api.validation_group import (
     _cycle_errors,
@@ -57,7 +61,7 @@ def validate_group_spec_v2(spec: RoleBasedGroupSpec, path: str) -> list[FieldErr
     names = set(spec.role_names)
     for i, role in enumerate(spec.roles):
         role_path = f"{path}.roles[{i}]"
-        out += _workload_type_errors(role, role_path)
+        out += workload_type_errors(role, role_path)
         out += _pattern_errors(role, role_path, set(templates))
         out += _role_dependency_errors(role, role_path, names)  # type: ignore[arg-type]
         out += _role_rollout_errors(role, role_path)  # type: ignore[arg-type]
@@ -66,19 +70,6 @@ def validate_group_spec_v2(spec: RoleBasedGroupSpec, path: str) -> list[FieldErr
         out += duplicates(profiles, f"{role_path}.engineRuntimes", "profileName")
     out += _cycle_errors(spec, path)  # type: ignore[arg-type]
     return out
-
-
-def _workload_type_errors(role: RoleSpec, path: str) -> list[FieldError]:
-    value = (role.annotations or {}).get(_WT)
-    if value is None or value in WORKLOAD_TYPES:
-        return []
-    return [
-        FieldError(
-            f"{path}.annotations[{_WT}]",
-            f"unsupported workload type {value!r} (supported: {', '.join(WORKLOAD_TYPES)})",
-            ErrorType.NOT_SUPPORTED,
-        )
-    ]
 
 
 def _pattern_errors(role: RoleSpec, path: str, templates: set[str]) -> list[FieldError]:
@@ -153,12 +144,21 @@ def _pattern_errors(role: RoleSpec, path: str, templates: set[str]) -> list[Fiel
 
 
 def validate_rolebasedgroup_v2(rbg: RoleBasedGroup) -> list[FieldError]:
-    """All semantic problems of a v1alpha2 RoleBasedGroup."""
-    return name_errors(rbg.metadata.name) + validate_group_spec_v2(rbg.spec, "spec")
+    """All semantic problems of a v1alpha2 RoleBasedGroup, its annotations included."""
+    return _group_problems(rbg) + group_annotation_errors(rbg)
 
 
 def validate_rolebasedgroupset_v2(rbgs: RoleBasedGroupSet) -> list[FieldError]:
-    """All semantic problems of a v1alpha2 RoleBasedGroupSet (its group template is checked like a group)."""
+    """All semantic problems of a v1alpha2 RoleBasedGroupSet, its annotations included."""
+    return _set_problems(rbgs) + set_annotation_errors(rbgs)
+
+
+def _group_problems(rbg: RoleBasedGroup) -> list[FieldError]:
+    return name_errors(rbg.metadata.name) + validate_group_spec_v2(rbg.spec, "spec")
+
+
+def _set_problems(rbgs: RoleBasedGroupSet) -> list[FieldError]:
+    """A set's problems but its annotations' (its group template is checked like a group)."""
     out = name_errors(rbgs.metadata.name)
     out += validate_group_spec_v2(rbgs.spec.group_template.spec, "spec.groupTemplate.spec")
     for i, role in enumerate(rbgs.spec.group_template.spec.roles):
@@ -292,6 +292,10 @@ def _roles(group: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 #: v1alpha2 field names of a role and the v1alpha1 ones a message names instead (longest first).
 _V1_NAMES = (
+    (".standalonePattern.templateRef.patch", ".templatePatch"),
+    (".leaderWorkerPattern.templateRef.patch", ".templatePatch"),
+    (".leaderWorkerPattern.leaderTemplatePatch", ".leaderWorkerSet.patchLeaderTemplate"),
+    (".leaderWorkerPattern.workerTemplatePatch", ".leaderWorkerSet.patchWorkerTemplate"),
     (".standalonePattern.template", ".template"),
     (".leaderWorkerPattern.template", ".template"),
     (".leaderWorkerPattern.restartPolicyConfig", ".restartPolicy"),
@@ -319,10 +323,10 @@ def validate_as_stored(obj: Mapping[str, Any]) -> list[FieldError]:
         return []
     try:
         stored = convert(obj, keys.API_VERSION_V1ALPHA2)
-        if kind == keys.KIND_ROLE_BASED_GROUP:
-            problems = validate_rolebasedgroup_v2(RoleBasedGroup.from_dict(stored))
+        if kind == keys.KIND_ROLE_BASED_GROUP:  # annotations: validate_object checks them as stored
+            problems = _group_problems(RoleBasedGroup.from_dict(stored))
         else:
-            problems = validate_rolebasedgroupset_v2(RoleBasedGroupSet.from_dict(stored))
+            problems = _set_problems(RoleBasedGroupSet.from_dict(stored))
     except ValidationError as err:
         problems = from_pydantic(err)
     except (ValueError, KeyError, TypeError) as err:

@@ -1,6 +1,7 @@
 """v1alpha2 admission on the devcluster: the CRD schemas, CEL rules and the operator's validating webhook
 refuse invalid v1alpha2 objects of every kind with an HTTP 4xx that names the field and the reason, and
-create nothing (the table of tests/unit/test_validation_v2.py, replayed); a CoordinatedPolicy is checked
+create nothing (the table of tests/unit/test_validation_v2.py, replayed, configuration annotations of
+both versions included; an inert annotation is accepted with a warning); a CoordinatedPolicy is checked
 against its group; a v1alpha1 write that is valid in v1alpha1 but not as the v1alpha2 object it is stored
 as is refused; and the mutating defaulter stores legacy rollingUpdate.type values ("" and the v1alpha1
 ``Recreate``) normalised, so the next write of such a group succeeds."""
@@ -25,6 +26,7 @@ from tests.e2e.test_admission import _names_field
 from tests.unit.api.cases import InvalidCase
 from tests.unit.test_validation_v2 import (
     STORED_INVALID_CASES,
+    V1_ANNOTATION_CASES,
     V2_INVALID_CASES,
     base_policy,
     base_v2_rbg,
@@ -110,6 +112,27 @@ def test_v1alpha1_object_invalid_only_as_stored_is_refused(
     message = _assert_refused(kube, case, shared_ns)
     assert "denied the request" in message and case.path in message, message
     assert "leaderWorkerPattern" in message and "the version it is stored in" in message, message
+
+
+@pytest.mark.parametrize("case", V1_ANNOTATION_CASES, ids=[c.id for c in V1_ANNOTATION_CASES])
+def test_v1alpha1_annotation_is_refused_naming_the_field(
+    kube: Kube, shared_ns: str, case: InvalidCase
+) -> None:
+    """The configuration annotations of a v1alpha1 group or set are checked as the planners read them."""
+    assert case.manifest()["apiVersion"] == V1
+    message = _assert_refused(kube, case, shared_ns)
+    assert "denied the request" in message, message
+
+
+def test_inert_annotation_is_accepted_with_a_warning(kube: Kube, namespace: str) -> None:
+    """A setting another one makes inert is stored, and the client is told why it does nothing."""
+    group = _small_group("inert")
+    group["metadata"]["annotations"] = {keys.ANNOTATION_GANG_SCHEDULING_TIMEOUT_V2: "120"}
+    _, warnings = _create(kube, group, namespace)
+    assert any(
+        keys.ANNOTATION_GANG_SCHEDULING_TIMEOUT_V2 in w and "gang scheduling is off" in w for w in warnings
+    ), warnings
+    assert kube.get("RoleBasedGroup", "inert", namespace, "v1alpha2") is not None
 
 
 def _small_group(name: str = "demo2") -> JSON:

@@ -496,6 +496,215 @@ V2_INVALID_CASES: list[InvalidCase] = [
     ),
 ]
 
+
+def _ann(where: str, key: str, value: str) -> Any:
+    """Set one annotation of the map at ``where`` (a dotted path, created on the way)."""
+
+    def edit(obj: Manifest) -> None:
+        node: Any = obj
+        for part in where.split("."):
+            node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
+        node[key] = value
+
+    return edit
+
+
+_P = keys.PREFIX_V2
+_GANG_ON = _ann("metadata.annotations", keys.ANNOTATION_GANG_SCHEDULING_V2, "true")
+_EXCLUSIVE = _ann("metadata.annotations", keys.ANNOTATION_EXCLUSIVE_TOPOLOGY_V2, "kubernetes.io/hostname")
+_TEMPLATE_ANN = "spec.roles.0.standalonePattern.template.metadata.annotations"
+
+#: Configuration annotations with values the operator would ignore, read differently or fail to apply
+#: (rbg_operator.api.validation_annotations): refused by the webhook only (annotations are free-form for
+#: the CRD schema), at the annotation's field path.
+ANNOTATION_CASES: list[InvalidCase] = [
+    InvalidCase(
+        "annotation-gang-timeout-not-seconds",
+        _v2(_chain(_GANG_ON, _ann("metadata.annotations", keys.ANNOTATION_GANG_SCHEDULING_TIMEOUT_V2, "2m"))),
+        f"metadata.annotations[{keys.ANNOTATION_GANG_SCHEDULING_TIMEOUT_V2}]",
+        "webhook",
+    ),
+    InvalidCase(
+        "annotation-gang-switch-not-boolean",
+        _v2(_ann("metadata.annotations", keys.ANNOTATION_GANG_SCHEDULING_V2, "yes")),
+        f"metadata.annotations[{keys.ANNOTATION_GANG_SCHEDULING_V2}]",
+        "webhook",
+    ),
+    InvalidCase(
+        "annotation-volcano-queue-not-a-name",
+        _v2(_chain(_GANG_ON, _ann("metadata.annotations", keys.ANNOTATION_GANG_VOLCANO_QUEUE_V2, "Team A"))),
+        f"metadata.annotations[{keys.ANNOTATION_GANG_VOLCANO_QUEUE_V2}]",
+        "webhook",
+    ),
+    InvalidCase(
+        "annotation-conversion-coordination-not-json",
+        _v2(_ann("metadata.annotations", keys.ANNOTATION_CONVERSION_COORDINATION, "[{")),
+        f"metadata.annotations[{keys.ANNOTATION_CONVERSION_COORDINATION}]",
+        "webhook",
+    ),
+    InvalidCase(
+        "annotation-conversion-coordination-unknown-role",
+        _v2(
+            _ann(
+                "metadata.annotations",
+                keys.ANNOTATION_CONVERSION_COORDINATION,
+                '[{"name": "pd", "roles": ["prefill", "cache"]}]',
+            )
+        ),
+        f"metadata.annotations[{keys.ANNOTATION_CONVERSION_COORDINATION}][0].roles[1]",
+        "webhook",
+    ),
+    InvalidCase(
+        "annotation-conversion-pod-group-policy-bad-type",
+        _v2(
+            _ann(
+                "metadata.annotations",
+                keys.ANNOTATION_CONVERSION_POD_GROUP_POLICY,
+                '{"kubeScheduling": {"scheduleTimeoutSeconds": "soon"}}',
+            )
+        ),
+        f"metadata.annotations[{keys.ANNOTATION_CONVERSION_POD_GROUP_POLICY}].kubeScheduling"
+        ".scheduleTimeoutSeconds",
+        "webhook",
+    ),
+    InvalidCase(
+        "annotation-exclusive-topology-not-a-label-key",
+        _v2(_ann("metadata.annotations", keys.ANNOTATION_EXCLUSIVE_TOPOLOGY_V2, "any host")),
+        f"metadata.annotations[{keys.ANNOTATION_EXCLUSIVE_TOPOLOGY_V2}]",
+        "webhook",
+    ),
+    InvalidCase(
+        "annotation-disable-exclusive-false",
+        _v2(_chain(_EXCLUSIVE, _ann(_TEMPLATE_ANN, keys.ANNOTATION_DISABLE_EXCLUSIVE_TOPOLOGY_V2, "false"))),
+        f"spec.roles[0].standalonePattern.template.metadata.annotations"
+        f"[{keys.ANNOTATION_DISABLE_EXCLUSIVE_TOPOLOGY_V2}]",
+        "webhook",
+    ),
+    InvalidCase(
+        "annotation-group-key-on-a-role",
+        _v2(_chain(_ann("spec.roles.1.annotations", keys.ANNOTATION_GANG_SCHEDULING_V2, "true"))),
+        f"spec.roles[1].annotations[{keys.ANNOTATION_GANG_SCHEDULING_V2}]",
+        "webhook",
+    ),
+    InvalidCase(
+        "annotation-pack-roles-unknown",
+        _v2(
+            _chain(
+                _ann("metadata.annotations", keys.ANNOTATION_PACK_TOPOLOGY, "kubernetes.io/hostname"),
+                _ann("metadata.annotations", keys.ANNOTATION_PACK_ROLES, "prefill,cache"),
+            )
+        ),
+        f"metadata.annotations[{keys.ANNOTATION_PACK_ROLES}]",
+        "webhook",
+    ),
+    InvalidCase(
+        "annotation-drain-timeout-zero",
+        _v2(_ann("spec.roles.0.annotations", keys.ANNOTATION_DRAIN_TIMEOUT, "0s")),
+        f"spec.roles[0].annotations[{keys.ANNOTATION_DRAIN_TIMEOUT}]",
+        "webhook",
+    ),
+    InvalidCase(
+        "annotation-pdb-over-100-percent",
+        _v2(_ann("metadata.annotations", keys.ANNOTATION_PDB_MAX_UNAVAILABLE, "150%")),
+        f"metadata.annotations[{keys.ANNOTATION_PDB_MAX_UNAVAILABLE}]",
+        "webhook",
+    ),
+    InvalidCase(
+        "annotation-spread-mode-unknown",
+        _v2(_ann("spec.roles.0.annotations", keys.ANNOTATION_SPREAD_MODE, "always")),
+        f"spec.roles[0].annotations[{keys.ANNOTATION_SPREAD_MODE}]",
+        "webhook",
+    ),
+    InvalidCase(
+        "rbgs-annotation-max-unavailable-zero",
+        _rbgs(_ann("metadata.annotations", keys.ANNOTATION_GROUPSET_MAX_UNAVAILABLE, "0")),
+        f"metadata.annotations[{keys.ANNOTATION_GROUPSET_MAX_UNAVAILABLE}]",
+        "webhook",
+    ),
+    InvalidCase(
+        "rbgs-annotation-template-gang-timeout",
+        _rbgs(
+            _chain(
+                _ann("spec.groupTemplate.annotations", keys.ANNOTATION_GANG_SCHEDULING_V2, "true"),
+                _ann("spec.groupTemplate.annotations", keys.ANNOTATION_GANG_SCHEDULING_TIMEOUT_V2, "1.5"),
+            )
+        ),
+        f"spec.groupTemplate.annotations[{keys.ANNOTATION_GANG_SCHEDULING_TIMEOUT_V2}]",
+        "webhook",
+    ),
+    InvalidCase(
+        "rbgs-annotation-not-copied-to-members",
+        _rbgs(_ann("metadata.annotations", keys.ANNOTATION_SCHEDULER_NAME, "volcano")),
+        f"metadata.annotations[{keys.ANNOTATION_SCHEDULER_NAME}]",
+        "webhook",
+    ),
+]
+V2_INVALID_CASES += ANNOTATION_CASES
+
+#: The same annotations on v1alpha1 groups and sets (checked as the v1alpha2 object they are stored as),
+#: refused at their v1alpha1 field paths.
+V1_ANNOTATION_CASES: list[InvalidCase] = [
+    InvalidCase(
+        "v1alpha1-annotation-gang-timeout-not-seconds",
+        _rbg(_ann("metadata.annotations", keys.ANNOTATION_GANG_SCHEDULING_TIMEOUT_V2, "2m")),
+        f"metadata.annotations[{keys.ANNOTATION_GANG_SCHEDULING_TIMEOUT_V2}]",
+        "webhook",
+    ),
+    InvalidCase(
+        "v1alpha1-annotation-gang-against-pod-group-policy",
+        _rbg(
+            _chain(
+                _set("spec.podGroupPolicy", {"kubeScheduling": {"scheduleTimeoutSeconds": 30}}),
+                _ann("metadata.annotations", keys.ANNOTATION_GANG_SCHEDULING_TIMEOUT_V2, "120"),
+            )
+        ),
+        f"metadata.annotations[{keys.ANNOTATION_GANG_SCHEDULING_TIMEOUT_V2}]",
+        "webhook",
+    ),
+    InvalidCase(
+        "v1alpha1-annotation-exclusive-topology-keys-differ",
+        _rbg(
+            _chain(
+                _ann("metadata.annotations", keys.ANNOTATION_EXCLUSIVE_TOPOLOGY_V1, "kubernetes.io/hostname"),
+                _ann(
+                    "metadata.annotations",
+                    keys.ANNOTATION_EXCLUSIVE_TOPOLOGY_V2,
+                    "topology.kubernetes.io/zone",
+                ),
+            )
+        ),
+        f"metadata.annotations[{keys.ANNOTATION_EXCLUSIVE_TOPOLOGY_V1}]",
+        "webhook",
+    ),
+    InvalidCase(
+        "v1alpha1-annotation-disable-exclusive-in-template",
+        _rbg(
+            _chain(
+                _ann("metadata.annotations", keys.ANNOTATION_EXCLUSIVE_TOPOLOGY_V1, "kubernetes.io/hostname"),
+                _ann(
+                    "spec.roles.2.template.metadata.annotations",
+                    keys.ANNOTATION_DISABLE_EXCLUSIVE_TOPOLOGY_V1,
+                    "yes",
+                ),
+            )
+        ),
+        f"spec.roles[2].template.metadata.annotations[{keys.ANNOTATION_DISABLE_EXCLUSIVE_TOPOLOGY_V1}]",
+        "webhook",
+    ),
+    InvalidCase(
+        "v1alpha1-set-annotation-pack-roles-unknown",
+        _rbg(
+            _chain(
+                _ann("metadata.annotations", keys.ANNOTATION_PACK_TOPOLOGY, "kubernetes.io/hostname"),
+                _ann("metadata.annotations", keys.ANNOTATION_PACK_ROLES, "cache"),
+            ),
+            base_rbgs,
+        ),
+        f"metadata.annotations[{keys.ANNOTATION_PACK_ROLES}]",
+        "webhook",
+    ),
+]
+
 #: v1alpha1 objects valid in v1alpha1 whose conversion (the stored v1alpha2 object) is not.
 STORED_INVALID_CASES: list[InvalidCase] = [
     InvalidCase(
@@ -572,6 +781,17 @@ def test_valid_v1alpha2_objects_have_no_warnings() -> None:
     assert [validate_object(d) for _, d in VALID[:5]] == [[]] * 5
 
 
+@pytest.mark.parametrize("case", V1_ANNOTATION_CASES, ids=[c.id for c in V1_ANNOTATION_CASES])
+def test_v1alpha1_annotation_is_refused_at_its_field(case: InvalidCase) -> None:
+    """validate_object reads a v1alpha1 group's annotations as the planners will (its v1alpha2 form);
+    the check as stored does not repeat them."""
+    obj = case.manifest()
+    assert obj["apiVersion"] == keys.API_VERSION_V1ALPHA1
+    problems = errors_only(validate_object(obj))
+    assert case.path in [p.path for p in problems], [str(p) for p in problems]
+    assert validate_as_stored(obj) == []
+
+
 @pytest.mark.parametrize("case", STORED_INVALID_CASES, ids=[c.id for c in STORED_INVALID_CASES])
 def test_v1alpha1_object_invalid_only_as_stored(case: InvalidCase) -> None:
     obj = case.manifest()
@@ -601,6 +821,14 @@ def test_as_stored_reports_an_object_that_cannot_be_converted() -> None:
         ("spec.roles[3].leaderWorkerPattern.size", "spec.roles[3].leaderWorkerSet.size"),
         ("spec.roles[0].leaderWorkerPattern.restartPolicyConfig", "spec.roles[0].restartPolicy"),
         ("spec.roles[0].standalonePattern.templateRef.name", "spec.roles[0].templateRef.name"),
+        (
+            "spec.roles[0].standalonePattern.templateRef.patch.metadata",
+            "spec.roles[0].templatePatch.metadata",
+        ),
+        (
+            "spec.roles[1].leaderWorkerPattern.workerTemplatePatch.metadata",
+            "spec.roles[1].leaderWorkerSet.patchWorkerTemplate.metadata",
+        ),
         ("spec.roles[0].standalonePattern", "spec.roles[0]"),
         ("spec.roles[1].customComponentsPattern.components[2].name", "spec.roles[1].components[2].name"),
         ("spec.groupTemplate.spec.roles[0].dependencies[1]", "spec.template.roles[0].dependencies[1]"),
