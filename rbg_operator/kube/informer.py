@@ -79,7 +79,9 @@ class Informer(Generic[T, K]):
         """The cache already holds a newer version (written through after our own write)."""
         held = self._versions.get(self._key(obj), "")
         new = str(obj.get("metadata", {}).get("resourceVersion", ""))
-        return held.isdigit() and new.isdigit() and int(held) > int(new)
+        return (
+            (held.isascii() and held.isdigit()) and (new.isascii() and new.isdigit()) and int(held) > int(new)
+        )
 
     # -- writes from the watch ---------------------------------------------------------------------------
     @property

@@ -271,7 +271,7 @@ async def _condemned_siblings(client: KubeClient, raw: dict[str, Any]) -> list[P
         None,
     )
     index = (meta.get("labels") or {}).get(keys.LABEL_POD_INDEX, "")
-    if owner is None or not index.isdigit():
+    if owner is None or not (index.isascii() and index.isdigit()):
         return []
     sts = await client.get(STATEFULSET, owner["name"], meta.get("namespace"))
     replicas = int(((sts or {}).get("spec") or {}).get("replicas", 1))
@@ -283,7 +283,12 @@ async def _condemned_siblings(client: KubeClient, raw: dict[str, Any]) -> list[P
         pm = p.get("metadata") or {}
         mine = any(o.get("uid") == owner.get("uid") for o in pm.get("ownerReferences") or [])
         ordinal = (pm.get("labels") or {}).get(keys.LABEL_POD_INDEX, "")
-        if mine and ordinal.isdigit() and int(ordinal) >= replicas and pm.get("name") != meta.get("name"):
+        if (
+            mine
+            and (ordinal.isascii() and ordinal.isdigit())
+            and int(ordinal) >= replicas
+            and pm.get("name") != meta.get("name")
+        ):
             out.append(pod_view(p))
     return out
 

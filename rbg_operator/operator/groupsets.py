@@ -47,7 +47,7 @@ def _parse(obj: dict[str, Any]) -> RoleBasedGroupSet | None:
 def member_view(obj: dict[str, Any]) -> MemberView | None:
     meta, status = obj.get("metadata") or {}, obj.get("status") or {}
     index = (meta.get("labels") or {}).get(keys.LABEL_GROUPSET_INDEX_V1, "")
-    if not index.isdigit():
+    if not (index.isascii() and index.isdigit()):
         return None
     ready = any(
         c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or []

@@ -99,7 +99,7 @@ def plan_groupset(
         if index >= n:
             plan.delete.append(Deletion(keys.API_VERSION_V1ALPHA2, "RoleBasedGroup", ns, m.name, m.uid))
     budget_value = (rbgs.metadata.annotations or {}).get(keys.ANNOTATION_GROUPSET_MAX_UNAVAILABLE, "1")
-    budget = max(1, int(budget_value)) if budget_value.isdigit() else 1
+    budget = max(1, int(budget_value)) if (budget_value.isascii() and budget_value.isdigit()) else 1
     kept = [m for i, m in live.items() if i < n]
     budget -= sum(1 for m in kept if not m.ready)
     for index in range(n):

@@ -52,7 +52,7 @@ class InstanceSettings:
         except ValueError:
             kind = UpdateStrategyType.IN_PLACE_IF_POSSIBLE
         grace = ann.get(keys.ANNOTATION_INPLACE_UPDATE_GRACE_V2, "0")
-        return cls(kind, int(grace) if grace.isdigit() else 0)
+        return cls(kind, int(grace) if (grace.isascii() and grace.isdigit()) else 0)
 
 
 def _gate(pod: PodView, status: str, reason: str, now: str) -> Patch:

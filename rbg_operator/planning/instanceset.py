@@ -40,7 +40,7 @@ def instance_name(iset: str, ordinal: int) -> str:
 
 def ordinal_of(view: InstanceView) -> int | None:
     value = view.labels.get(keys.LABEL_ROLE_INSTANCE_INDEX_V2, "")
-    return int(value) if value.isdigit() else None
+    return int(value) if (value.isascii() and value.isdigit()) else None
 
 
 def selector(iset: InstanceSet) -> dict[str, str]:

@@ -58,7 +58,7 @@ def _cond(
 
 def max_restarts(rbg: RoleBasedGroup) -> int:
     value = (rbg.metadata.annotations or {}).get(ANNOTATION_MAX_RESTARTS, "")
-    return int(value) if value.isdigit() else DEFAULT_MAX_RESTARTS
+    return int(value) if (value.isascii() and value.isdigit()) else DEFAULT_MAX_RESTARTS
 
 
 def plan_restarts(

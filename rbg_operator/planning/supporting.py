@@ -83,7 +83,7 @@ def discovery_configmap(ctx: RoleContext, config: str) -> ConfigMap:
 
 
 def _int_or_percent(value: str) -> int | str:
-    return int(value) if value.isdigit() else value
+    return int(value) if (value.isascii() and value.isdigit()) else value
 
 
 def disruption_budget(ctx: RoleContext) -> PodDisruptionBudget | None:

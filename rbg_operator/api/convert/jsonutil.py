@@ -218,7 +218,12 @@ def apply_patch(doc: Json, ops: Json) -> Json:
                 parent.pop(last, None)
             elif kind in ("add", "replace"):
                 parent[last] = copy.deepcopy(op.get("value"))
-        elif isinstance(parent, list) and kind == "replace" and last.isdigit() and int(last) < len(parent):
+        elif (
+            isinstance(parent, list)
+            and kind == "replace"
+            and (last.isascii() and last.isdigit())
+            and int(last) < len(parent)
+        ):
             parent[int(last)] = copy.deepcopy(op.get("value"))
     return out
 
@@ -226,6 +231,6 @@ def apply_patch(doc: Json, ops: Json) -> Json:
 def _child(node: Json, token: str) -> Json:
     if isinstance(node, dict):
         return node.get(token)
-    if isinstance(node, list) and token.isdigit() and int(token) < len(node):
+    if isinstance(node, list) and (token.isascii() and token.isdigit()) and int(token) < len(node):
         return node[int(token)]
     return None

@@ -379,7 +379,7 @@ class RoleBasedGroup(KubeObject):
             )
         timeout = annotations.get(keys.ANNOTATION_GANG_SCHEDULING_TIMEOUT_V2, "")
         source = KubeSchedulingPodGroupPolicySource()
-        if timeout.isdigit():
+        if timeout.isascii() and timeout.isdigit():
             source = KubeSchedulingPodGroupPolicySource(schedule_timeout_seconds=int(timeout))
         return PodGroupPolicy(kube_scheduling=source)
 
