@@ -311,6 +311,16 @@ CONDITION_INSTANCE_READY: Final = "InstanceReady"
 CONDITION_INSTANCE_IN_PLACE_UPDATE_READY: Final = "InstanceInPlaceUpdateReady"
 CONDITION_INSTANCE_CUSTOM_READY: Final = "InstanceCustomReady"
 CONDITION_INSTANCE_ALL_PODS_READY: Final = "InstanceAllPodsReady"
+#: RoleInstance (v1alpha2); FailedScale and FailedUpdate as for InstanceSet.
+CONDITION_ROLE_INSTANCE_READY: Final = "RoleInstanceReady"
+CONDITION_ROLE_INSTANCE_IN_PLACE_UPDATE_READY: Final = "RoleInstanceInPlaceUpdateReady"
+CONDITION_ROLE_INSTANCE_CUSTOM_READY: Final = "RoleInstanceCustomReady"
+CONDITION_ROLE_INSTANCE_ALL_PODS_READY: Final = "RoleInstanceAllPodsReady"
+#: True while a RoleInstance is being recreated by its restart policy (no further recreation meanwhile).
+CONDITION_RESTARTING: Final = "Restarting"
+#: RoleInstanceSet: an A->B->A rollback is replacing stale base RoleInstances and keeps its surge until
+#: every replacement is ready (rollout state kept in the object, not in the controller's memory).
+CONDITION_EARLY_ROLLBACK_REPLACEMENT: Final = "EarlyRollbackReplacement"
 
 # ============================================================================================
 # Operator bookkeeping (ours, not upstream's)

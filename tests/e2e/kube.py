@@ -51,6 +51,8 @@ RESOURCES: dict[str, tuple[str, str, bool]] = {
         False,
     ),
     "CoordinatedPolicy": ("/apis/workloads.x-k8s.io/v1alpha2", "coordinatedpolicies", True),
+    "RoleInstanceSet": ("/apis/workloads.x-k8s.io/v1alpha2", "roleinstancesets", True),
+    "RoleInstance": ("/apis/workloads.x-k8s.io/v1alpha2", "roleinstances", True),
 }
 #: Kinds of workloads.x-k8s.io: the version in a path follows the object's apiVersion (or ``version``).
 WORKLOADS_GROUP = "/apis/workloads.x-k8s.io/"

@@ -48,6 +48,27 @@ from rbg_operator.api.v1alpha2.rolebasedgroupset import (
     RoleBasedGroupSetStatus,
     RoleBasedGroupTemplateSpec,
 )
+from rbg_operator.api.v1alpha2.roleinstance import (
+    ContainerUpdateBaseline,
+    RoleInstance,
+    RoleInstanceComponentStatus,
+    RoleInstanceCondition,
+    RoleInstanceConditionType,
+    RoleInstanceReadinessGate,
+    RoleInstanceSpec,
+    RoleInstanceStatus,
+    RoleInstanceTemplate,
+)
+from rbg_operator.api.v1alpha2.roleinstanceset import (
+    RoleInstanceSet,
+    RoleInstanceSetConditionType,
+    RoleInstanceSetLifecycle,
+    RoleInstanceSetLifecycleHook,
+    RoleInstanceSetScaleStrategy,
+    RoleInstanceSetSpec,
+    RoleInstanceSetStatus,
+    RoleInstanceSetUpdateStrategy,
+)
 from rbg_operator.api.v1alpha2.scalingadapter import ClusterEngineRuntimeProfile, RoleBasedGroupScalingAdapter
 
 #: Every root kind of the version, in a stable order.
@@ -57,6 +78,8 @@ ROOT_KINDS = (
     RoleBasedGroupScalingAdapter,
     ClusterEngineRuntimeProfile,
     CoordinatedPolicy,
+    RoleInstanceSet,
+    RoleInstance,
 )
 
 AnyObject = (
@@ -65,6 +88,8 @@ AnyObject = (
     | RoleBasedGroupScalingAdapter
     | ClusterEngineRuntimeProfile
     | CoordinatedPolicy
+    | RoleInstanceSet
+    | RoleInstance
 )
 
 _BY_KIND: Mapping[str, type[AnyObject]] = MappingProxyType({cls.crd.kind: cls for cls in ROOT_KINDS})
@@ -89,6 +114,7 @@ __all__ = [
     "WORKLOAD_TYPES",
     "AnyObject",
     "ClusterEngineRuntimeProfile",
+    "ContainerUpdateBaseline",
     "CoordinatedPolicy",
     "CoordinatedPolicyRule",
     "CoordinatedPolicySpec",
@@ -109,6 +135,22 @@ __all__ = [
     "RoleBasedGroupSpec",
     "RoleBasedGroupStatus",
     "RoleBasedGroupTemplateSpec",
+    "RoleInstance",
+    "RoleInstanceComponentStatus",
+    "RoleInstanceCondition",
+    "RoleInstanceConditionType",
+    "RoleInstanceReadinessGate",
+    "RoleInstanceSet",
+    "RoleInstanceSetConditionType",
+    "RoleInstanceSetLifecycle",
+    "RoleInstanceSetLifecycleHook",
+    "RoleInstanceSetScaleStrategy",
+    "RoleInstanceSetSpec",
+    "RoleInstanceSetStatus",
+    "RoleInstanceSetUpdateStrategy",
+    "RoleInstanceSpec",
+    "RoleInstanceStatus",
+    "RoleInstanceTemplate",
     "RoleSpec",
     "RoleStatus",
     "RollingUpdate",
