@@ -4,13 +4,16 @@ polling with a timeout that dumps the objects involved on failure."""
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
 
+from rbg_operator.devcluster.binaries import find_binary
 from rbg_operator.devcluster.rest import ApiError, Rest
 
 T = TypeVar("T")
@@ -231,3 +234,15 @@ class Recorder:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(15)
+
+
+def kubectl_argv(kubeconfig: Path, *args: str) -> list[str]:
+    """The command line of the devcluster's kubectl with ``kubeconfig``."""
+    return [str(find_binary("kubectl")), "--kubeconfig", str(kubeconfig), *args]
+
+
+def kubectl(kubeconfig: Path, *args: str, timeout: float = 60) -> str:
+    """Run kubectl; its stdout (the test fails with its output when it exits non-zero)."""
+    out = subprocess.run(kubectl_argv(kubeconfig, *args), capture_output=True, text=True, timeout=timeout)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return out.stdout

@@ -14,10 +14,9 @@ from typing import Any
 import pytest
 
 from rbg_operator.api import keys
-from rbg_operator.devcluster.binaries import find_binary
 from rbg_operator.devcluster.cluster import DevCluster
 from rbg_operator.planning.timestamps import parse
-from tests.e2e.kube import Kube, Recorder, pod_condition
+from tests.e2e.kube import Kube, Recorder, kubectl, kubectl_argv, pod_condition
 from tests.e2e.operator_process import OperatorProcess
 from tests.e2e.test_instanceset import condition
 
@@ -433,16 +432,9 @@ def test_kubectl_drain_of_a_node_waits_for_the_pods_drain(
     wait_ready(kube, namespace, "ev", 2)
     victim = live_pods(kube, namespace)["ev-decode-1"]
     node = victim["spec"]["nodeName"]
-    argv = [
-        str(find_binary("kubectl")),
-        "--kubeconfig",
-        str(devcluster.layout.kubeconfig),
-        "drain",
-        node,
-        "--pod-selector=statefulset.kubernetes.io/pod-name=ev-decode-1",
-        "--ignore-daemonsets",
-        "--timeout=90s",
-    ]
+    only_victim = "--pod-selector=statefulset.kubernetes.io/pod-name=ev-decode-1"
+    drain_args = ("drain", node, only_victim, "--ignore-daemonsets", "--timeout=90s")
+    argv = kubectl_argv(devcluster.layout.kubeconfig, *drain_args)
     drainer = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
 
@@ -482,4 +474,4 @@ def test_kubectl_drain_of_a_node_waits_for_the_pods_drain(
     finally:
         if drainer.poll() is None:
             drainer.kill()
-        subprocess.run([*argv[:3], "uncordon", node], capture_output=True, timeout=30)
+        kubectl(devcluster.layout.kubeconfig, "uncordon", node)

@@ -6,16 +6,14 @@ naming the field."""
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from rbg_operator.api import keys
-from rbg_operator.devcluster.binaries import find_binary
 from rbg_operator.devcluster.rest import ApiError
-from tests.e2e.kube import Kube
+from tests.e2e.kube import Kube, kubectl
 
 API = "workloads.x-k8s.io/v1alpha2"
 CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/"
@@ -42,17 +40,6 @@ def role_instance_set(name: str, **spec: Any) -> dict[str, Any]:
             **spec,
         },
     }
-
-
-def kubectl(kubeconfig: Path, *args: str) -> str:
-    out = subprocess.run(
-        [str(find_binary("kubectl")), "--kubeconfig", str(kubeconfig), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert out.returncode == 0, out.stdout + out.stderr
-    return out.stdout
 
 
 def _table(text: str) -> list[list[str]]:

@@ -25,20 +25,14 @@ import pytest
 import yaml
 
 from rbg_operator.api import keys
-from rbg_operator.devcluster.binaries import find_binary
 from rbg_operator.devcluster.cluster import DevCluster, Options
-from tests.e2e.kube import Kube
+from rbg_operator.kube.storage_migration import MIGRATED_PLURALS
+from tests.e2e.kube import Kube, kubectl
 from tests.e2e.operator_process import OperatorProcess
 from tests.e2e.test_rbg_reconciler import wait_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 V1 = keys.API_VERSION_V1ALPHA1
-MIGRATED = (
-    "rolebasedgroups",
-    "rolebasedgroupsets",
-    "rolebasedgroupscalingadapters",
-    "clusterengineruntimeprofiles",
-)
 NS = "upgrade"
 JSON = dict[str, Any]
 
@@ -125,7 +119,7 @@ def _templates(kube: Kube) -> dict[str, JSON]:
 
 def _stored_versions(kube: Kube) -> dict[str, list[str]]:
     out = {}
-    for plural in MIGRATED:
+    for plural in MIGRATED_PLURALS:
         crd = kube.rest.request(
             "GET", f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{plural}.{keys.GROUP}"
         )
@@ -174,22 +168,8 @@ def test_upgrade_from_the_v1alpha1_release_keeps_pods_and_migrates_storage(
     assert len(pods) >= 7 and len(templates) == 5, (pods, list(templates))
 
     # The upgrade, as docs/upgrading.md says: the CRDs first (helm never upgrades crds/), then the operator.
-    out = subprocess.run(
-        [
-            str(find_binary("kubectl")),
-            "--kubeconfig",
-            str(cluster.layout.kubeconfig),
-            "apply",
-            "--server-side",
-            "--force-conflicts",
-            "-f",
-            str(ROOT / "crds"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert out.returncode == 0, out.stdout + out.stderr
+    crds = str(ROOT / "crds")
+    kubectl(cluster.layout.kubeconfig, "apply", "--server-side", "--force-conflicts", "-f", crds)
     new = OperatorProcess(kubeconfig, cluster.layout.logs / "operator.log")
     new.start(kube)
     try:
@@ -239,7 +219,7 @@ def test_upgrade_from_the_v1alpha1_release_keeps_pods_and_migrates_storage(
         # runs again at the next start and narrows it again.
         pods = _pods(kube)
         new.stop()
-        for plural in MIGRATED:
+        for plural in MIGRATED_PLURALS:
             kube.rest.request(
                 "PATCH",
                 f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{plural}.{keys.GROUP}/status",

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +19,7 @@ import pytest
 import yaml
 
 from rbg_operator.api import keys
-from rbg_operator.devcluster.binaries import find_binary
-from tests.e2e.kube import Kube
+from tests.e2e.kube import Kube, kubectl
 from tests.e2e.operator_process import OperatorProcess
 from tests.e2e.test_examples import play_lws_controller
 from tests.shared_dir import upstream_examples
@@ -223,17 +221,6 @@ V1_GROUP: JSON = {
 }
 
 
-def _kubectl(kubeconfig: Path, *args: str) -> str:
-    out = subprocess.run(
-        [str(find_binary("kubectl")), "--kubeconfig", str(kubeconfig), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert out.returncode == 0, out.stderr
-    return out.stdout
-
-
 def test_a_group_lives_in_both_versions(
     kube: Kube, operator: OperatorProcess, namespace: str, kubeconfig: Path
 ) -> None:
@@ -288,5 +275,5 @@ def test_a_group_lives_in_both_versions(
     assert not any(k.startswith(keys.PREFIX_CONVERSION) for k in v1["metadata"].get("annotations") or {})
 
     for resource in ("rbg.v1alpha1.workloads.x-k8s.io", "rbg.v1alpha2.workloads.x-k8s.io"):
-        listed = _kubectl(kubeconfig, "get", resource, "-n", namespace, "-o", "name")
+        listed = kubectl(kubeconfig, "get", resource, "-n", namespace, "-o", "name")
         assert "both-versions" in listed, (resource, listed)
