@@ -69,7 +69,8 @@ class InstanceSpec(KubeModel):
 
 
 class InstanceCondition(KubeModel):
-    """One aspect of an Instance's (or InstanceSet's) observed state."""
+    """One aspect of the observed state of an instance or a set of instances (InstanceSet and Instance,
+    RoleInstanceSet and RoleInstance)."""
 
     type: str = Field(description="Type of the condition.")
     status: ConditionStatus = Field(description="True, False or Unknown.")

@@ -21,7 +21,8 @@ from rbg_operator.api.base import (
 )
 from rbg_operator.api.meta import ObjectMeta
 from rbg_operator.api.v1alpha1.common import BY_NAME, BY_TYPE
-from rbg_operator.api.v1alpha1.enums import ConditionStatus, InstanceReadyPolicy, RestartPolicy
+from rbg_operator.api.v1alpha1.enums import InstanceReadyPolicy, RestartPolicy
+from rbg_operator.api.v1alpha1.instance import InstanceCondition
 from rbg_operator.api.v1alpha2.common import InstanceComponent
 
 #: Upstream's implicit back-off of restart-policy recreations, in seconds.
@@ -118,14 +119,8 @@ class RoleInstanceTemplate(RoleInstanceSpec):
     )
 
 
-class RoleInstanceCondition(KubeModel):
-    """One aspect of the observed state of a RoleInstance or RoleInstanceSet."""
-
-    type: str = Field(description="Type of the condition.")
-    status: ConditionStatus = Field(description="True, False or Unknown.")
-    last_transition_time: Timestamp | None = Field(default=None, description="Last change of the status.")
-    reason: str | None = Field(default=None, description="Machine-readable reason of the last change.")
-    message: str | None = Field(default=None, description="Human-readable details of the last change.")
+#: Conditions of RoleInstances and RoleInstanceSets have the same fields as the v1alpha1 Instance's.
+RoleInstanceCondition = InstanceCondition
 
 
 class RoleInstanceComponentStatus(KubeModel):
