@@ -123,8 +123,8 @@ async def migrate_storage(
         for plural in pending:
             try:
                 report = await migrate_crd(client, plural)
-            except ApiError as err:
-                log.warning("storage migration of %s: %s; retrying", plural, err)
+            except Exception as err:  # API errors, timeouts, dropped connections alike: retried
+                log.warning("storage migration of %s: %r; retrying", plural, err)
                 retry.append(plural)
                 continue
             if report is None:

@@ -119,11 +119,10 @@ def build_registry(settings: Settings) -> kopf.OperatorRegistry:
             )
             rt.tasks.append(asyncio.create_task(_lead(rt), name="leader-election"))
         else:
-            rt.metrics.leader.set(1)
-            rt.tasks.append(asyncio.create_task(migrate_storage(rt.client), name="storage-migration"))
-            # Not awaited here: kopf starts the webhook server (and with it the conversion webhook the
-            # informers may need to list objects stored as v1alpha1) only once the startup handlers return.
-            rt.tasks.append(asyncio.create_task(rt.controller.start(), name="controller-start"))
+            # A task, not awaited here: kopf starts the webhook server (and with it the conversion webhook
+            # the informers may need to list objects stored as v1alpha1) only once the startup handlers
+            # return.
+            rt.tasks.append(asyncio.create_task(_serve_as_leader(rt), name="controller"))
 
     @kopf.on.cleanup(registry=registry)
     async def cleanup(memo: kopf.Memo, **_: Any) -> None:
@@ -144,24 +143,23 @@ def build_registry(settings: Settings) -> kopf.OperatorRegistry:
     return registry
 
 
+async def _serve_as_leader(rt: Runtime) -> None:
+    """What the one active replica runs until cancelled: the controllers, and the storage migration (the
+    leader alone rewrites stored objects in the storage version; a new leader runs it again)."""
+    assert rt.client is not None and rt.controller is not None
+    rt.metrics.leader.set(1)
+    migration = asyncio.create_task(migrate_storage(rt.client), name="storage-migration")
+    try:
+        await rt.controller.start()
+        await asyncio.Event().wait()  # until leadership is lost or the operator stops
+    finally:
+        await cancel_quietly(migration)
+        rt.metrics.leader.set(0)
+
+
 async def _lead(rt: Runtime) -> None:
-    assert rt.elector is not None and rt.controller is not None
-    controller = rt.controller
-
-    async def lead() -> None:
-        rt.metrics.leader.set(1)
-        assert rt.client is not None
-        # The leader alone rewrites stored objects in the storage version (cancelled with leadership; the
-        # next leader runs it again).
-        migration = asyncio.create_task(migrate_storage(rt.client), name="storage-migration")
-        try:
-            await controller.start()
-            await asyncio.Event().wait()  # until leadership is lost and this task is cancelled
-        finally:
-            await cancel_quietly(migration)
-            rt.metrics.leader.set(0)
-
-    await rt.elector.run(lead)
+    assert rt.elector is not None
+    await rt.elector.run(lambda: _serve_as_leader(rt))
     log.error("leadership lost: exiting so that a fresh process campaigns again")
     os._exit(1)
 
